@@ -1,0 +1,1 @@
+"""The `.nf` grammar (data)."""

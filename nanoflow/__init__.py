@@ -1,0 +1,1 @@
+"""Nanoflow: Mendix-style nanoflows with offline-first synchronization."""

@@ -1,0 +1,67 @@
+"""Diagnostics: what is wrong, where, and what would help. Rendering lives in `render`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from nanoflow.source import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in an app, with a stable code (`NF201`)."""
+
+    code: str
+    message: str
+    span: Span
+    label: str = ""
+    help: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.span.file, self.span.line, self.span.column, self.code)
+
+    def __str__(self) -> str:
+        return f"{self.span.file}:{self.span.line}:{self.span.column}: {self.code} {self.message}"
+
+
+class CompileError(Exception):
+    """An app did not compile; `diagnostics` says why (sorted by file and position)."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics: list[Diagnostic] = sorted(diagnostics, key=lambda d: d.sort_key)
+        first = self.diagnostics[0] if self.diagnostics else None
+        count = len(self.diagnostics)
+        summary = f"{count} error{'s' if count != 1 else ''}"
+        super().__init__(f"{summary}; first: {first}" if first else summary)
+
+
+class DiagnosticSink:
+    """Collects diagnostics during compilation, dropping exact repeats."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+        self._seen: set[tuple[str, Span, str]] = set()
+
+    def error(
+        self, code: str, message: str, span: Span, *, label: str = "", help: str = ""
+    ) -> None:
+        key = (code, span, message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.items.append(Diagnostic(code, message, span, label, help))
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        key = (diagnostic.code, diagnostic.span, diagnostic.message)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.items.append(diagnostic)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)

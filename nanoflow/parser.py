@@ -1,0 +1,214 @@
+"""The parser: lark LALR with a contextual lexer, lowering straight to IR.
+
+Built once per process (lark caches the grammar analysis on disk). Syntax errors become
+diagnostics that name what was expected in words, never lark terminal names.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from nanoflow import ir
+from nanoflow.diagnostics import Diagnostic
+from nanoflow.lowering import Lowering
+from nanoflow.source import SourceFile, Span
+
+_lock = threading.Lock()
+_parser: Lark | None = None
+_lowering = Lowering()
+
+
+def grammar_text() -> str:
+    """The text of `grammar/nanoflow.lark`."""
+    return resources.files("nanoflow.grammar").joinpath("nanoflow.lark").read_text("utf-8")
+
+
+def _get_parser() -> Lark:
+    global _parser
+    if _parser is None:
+        _parser = Lark(
+            grammar_text(),
+            parser="lalr",
+            lexer="contextual",
+            transformer=_lowering,
+            cache=True,
+            maybe_placeholders=False,
+        )
+    return _parser
+
+
+def parse_source(source: SourceFile) -> tuple[ir.ModuleFile | None, list[Diagnostic]]:
+    """Parse one file: its IR (None after a syntax error) and the problems found."""
+    with _lock:
+        parser = _get_parser()
+        _lowering.file = source.path
+        _lowering.sink.items.clear()
+        _lowering.sink._seen.clear()
+        try:
+            tree = parser.parse(source.text)
+        except UnexpectedInput as error:
+            return None, [syntax_diagnostic(source, error)]
+        problems = list(_lowering.sink.items)
+    assert isinstance(tree, ir.ModuleFile)
+    return tree, problems
+
+
+# ---- syntax error messages -------------------------------------------------------------------
+
+_WORDS: dict[str, str] = {
+    "NAME": "a name",
+    "QNAME": "a qualified name",
+    "VARIABLE": "a variable (`$name`)",
+    "STRING": "a string",
+    "INT": "an integer",
+    "DECIMAL": "a decimal number",
+    "TOKEN": "a token (`[%Name%]`)",
+    "XP_FUNCTION": "`contains(`, `starts-with(` or `ends-with(`",
+    "$END": "the end of the file",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
+    "COMMA": "`,`",
+    "COLON": "`:`",
+    "EQUAL": "`=`",
+    "SLASH": "`/`",
+    "STAR": "`*`",
+    "MINUS": "`-`",
+    "PLUS": "`+`",
+    "LESSTHAN": "`<`",
+    "MORETHAN": "`>`",
+    "__ANON_0": "`!=`",
+}
+
+_STATEMENT_WORDS = {
+    "DECLARE", "SET", "CHANGE", "COMMIT", "ROLLBACK", "DELETE", "ADD", "REMOVE", "CLEAR",
+    "IF", "SWITCH", "FOR", "WHILE", "CALL", "SHOW", "CLOSE", "VALIDATION", "LOG",
+    "SYNCHRONIZE", "CANCEL",
+}  # fmt: skip
+_DECLARATION_WORDS = {
+    "ENUMERATION", "ENTITY", "ASSOCIATION", "ROLE", "ACCESS", "OFFLINE", "NANOFLOW",
+    "MICROFLOW", "PAGE", "ACTION",
+}  # fmt: skip
+_EXPRESSION_STARTS = {
+    "STRING", "INT", "DECIMAL", "TRUE", "FALSE", "EMPTY", "VARIABLE", "TOKEN", "NOT", "MINUS",
+    "LPAR", "NAME", "QNAME",
+}  # fmt: skip
+_END_WORDS = {"RETURN", "RAISE", "BREAK", "CONTINUE"}
+
+
+def _terminal_words(parser: Lark) -> dict[str, str]:
+    words = dict(_WORDS)
+    for term in parser.terminals:
+        pattern = term.pattern
+        if pattern.type == "str" and term.name not in words:
+            words[term.name] = f"`{pattern.value}`"
+    return words
+
+
+def describe_expected(expected: set[str], parser: Lark) -> list[str]:
+    """Turn a set of lark terminal names into words, grouping statements and expressions."""
+    words = _terminal_words(parser)
+    expected = set(expected)
+    groups: list[str] = []
+    if len(expected & _STATEMENT_WORDS) >= 5:
+        expected -= _STATEMENT_WORDS | _END_WORDS | {"VARIABLE", "ON"}
+        groups.append("a statement")
+    if len(expected & _DECLARATION_WORDS) >= 5:
+        expected -= _DECLARATION_WORDS
+        groups.append("a declaration")
+    if len(expected & _EXPRESSION_STARTS) >= 7:
+        expected -= _EXPRESSION_STARTS | {"IF"}
+        groups.append("an expression")
+    rest = sorted(words.get(name, name.lower()) for name in expected)
+    return groups + rest
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "$END":
+        return "end of file"
+    text = str(token)
+    return f"`{text}`" if len(text) <= 30 else f"`{text[:27]}...`"
+
+
+def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
+    """A diagnostic for a lark parse error."""
+    parser = _get_parser()
+    help_text = ""
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        if token.type == "$END":
+            line = source.line_count
+            col = len(source.line(line)) + 1
+            span = Span(source.path, line, col, line, col + 1)
+            code = "NF003"
+            message = "unexpected end of file"
+        else:
+            span = Span(
+                source.path,
+                token.line or 1,
+                token.column or 1,
+                token.end_line or token.line or 1,
+                token.end_column or (token.column or 1) + 1,
+            )
+            code = "NF001"
+            message = f"unexpected {_describe_token(token)}"
+        expected = set(error.expected)
+        words = describe_expected(expected, parser)
+        label = f"expected {_join(words)}" if words else "not expected here"
+        if (
+            "RBRACE" in expected
+            and not expected & _STATEMENT_WORDS
+            and (token.type in _STATEMENT_WORDS or token.type == "VARIABLE")
+            and "THEN" not in expected
+        ):
+            help_text = (
+                "`return`, `raise`, `break` and `continue` end their block: "
+                "only `}` may follow them"
+            )
+        elif token.type == "NAME" and str(token) == "synchronize":
+            help_text = "write `synchronize all` to synchronize all objects"
+        elif "STRING" not in expected and '"' in source.line(span.line):
+            help_text = "strings are written in single quotes: 'text'"
+        return Diagnostic(code, message, span, label=label, help=help_text)
+    if isinstance(error, UnexpectedCharacters):
+        line, column = error.line, error.column
+        char = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
+        span = Span(source.path, line, column, line, column + 1)
+        if char == '"':
+            message = "unexpected `\"`"
+            help_text = "strings are written in single quotes: 'text' (a quote inside is '')"
+        elif char == "'":
+            message = "unterminated string"
+            help_text = "close the string with `'` (a quote inside a string is written '')"
+        elif source.text.startswith("/*", error.pos_in_stream):
+            message = "unterminated block comment"
+            help_text = "close the comment with `*/`"
+        else:
+            message = f"unexpected character `{char}`"
+        allowed = error.allowed or set()
+        words = describe_expected(set(allowed), parser) if allowed else []
+        label = f"expected {_join(words)}" if words else "not part of the language"
+        return Diagnostic("NF002", message, span, label=label, help=help_text)
+    if isinstance(error, UnexpectedEOF):
+        line = source.line_count
+        col = len(source.line(line)) + 1
+        span = Span(source.path, line, col, line, col + 1)
+        words = describe_expected(set(error.expected), parser)
+        return Diagnostic(
+            "NF003", "unexpected end of file", span, label=f"expected {_join(words)}"
+        )
+    span = Span(source.path, 1, 1, 1, 2)  # pragma: no cover - lark raises only the above
+    return Diagnostic("NF001", str(error), span)  # pragma: no cover

@@ -1,0 +1,1 @@
+"""The device runtime: executor, expressions, store, sync client and server (issue 3 onward)."""

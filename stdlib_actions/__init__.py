@@ -1,0 +1,1 @@
+"""Built-in actions callable with `call action` (Nanoflow Commons equivalents)."""
