@@ -1,0 +1,1 @@
+"""Built-in modules of every app, written in `.nf`."""

@@ -1,0 +1,58 @@
+"""The `nanoflow` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from nanoflow.compiler import compile_sources, read_sources
+from nanoflow.render import render_all
+
+app = typer.Typer(
+    name="nanoflow",
+    help="Run Mendix-style nanoflows with offline-first synchronization.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="An app: a `.nf` file or a directory of them.")],
+) -> None:
+    """Parse and type-check an app; exit 0 when clean, 1 with errors."""
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if not path.exists():
+        err.print(f"error: no such file or directory: {path}", style="bold red", markup=False)
+        raise typer.Exit(2)
+    sources, problems = read_sources(path)
+    if problems:
+        render_all(problems, {}, err)
+        raise typer.Exit(2)
+    result = compile_sources(sources)
+    if result.diagnostics:
+        render_all(result.diagnostics, {s.path: s for s in sources}, out)
+        raise typer.Exit(1)
+    assert result.app is not None
+    flows = len(result.app.flows())
+    out.print(
+        f"ok: {len(sources)} file{'s' if len(sources) != 1 else ''}, "
+        f"{len(result.app.modules)} module{'s' if len(result.app.modules) != 1 else ''}, "
+        f"{flows} flow{'s' if flows != 1 else ''}",
+        markup=False,
+    )
+
+
+@app.callback()
+def main_callback() -> None:
+    """Run Mendix-style nanoflows with offline-first synchronization."""
+
+
+def main() -> None:
+    """Entry point of the `nanoflow` console script."""
+    app()

@@ -1,0 +1,179 @@
+"""The front end's driver: files → IR → name table → checks → compiled `App`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from nanoflow import ir
+from nanoflow import types as t
+from nanoflow.check_declarations import DeclarationChecker
+from nanoflow.check_flows import FlowChecker
+from nanoflow.diagnostics import CompileError, Diagnostic, DiagnosticSink
+from nanoflow.names import CallableInfo, EntityInfo, NameTable
+from nanoflow.parser import parse_source
+from nanoflow.source import SourceFile, Span
+
+BUILTIN_SOURCES = (
+    ("nanoflow.builtin", "system.nf"),
+    ("nanoflow.stdlib_actions", "nanoflow_commons.nf"),
+)
+
+
+@cache
+def builtin_files() -> tuple[ir.ModuleFile, ...]:
+    """The parsed built-in modules (System, NanoflowCommons)."""
+    files = []
+    for package, name in BUILTIN_SOURCES:
+        text = resources.files(package).joinpath(name).read_text("utf-8")
+        parsed, problems = parse_source(SourceFile(f"<builtin {name}>", text))
+        assert parsed is not None and not problems, problems
+        files.append(parsed)
+    return tuple(files)
+
+
+@dataclass(frozen=True, eq=False)
+class App:
+    """A compiled, checked app: its files, name table and the type of every expression."""
+
+    files: tuple[ir.ModuleFile, ...]
+    sources: dict[str, SourceFile]
+    names: NameTable
+    expression_types: dict[int, t.Type]
+
+    @property
+    def modules(self) -> list[str]:
+        return sorted(m for m in self.names.modules if m not in self.names.builtin_modules)
+
+    @property
+    def entities(self) -> dict[str, EntityInfo]:
+        return self.names.entities
+
+    def flows(self) -> dict[str, CallableInfo]:
+        """Nanoflows and microflows by qualified name."""
+        return {
+            q: c
+            for q, c in self.names.callables.items()
+            if c.kind in ("nanoflow", "microflow")
+        }
+
+    def find_flow(self, name: str) -> CallableInfo | None:
+        """A flow by `Module.Name`, or by `Name` when only one module has it."""
+        flows = self.flows()
+        if name in flows:
+            return flows[name]
+        matches = [c for q, c in flows.items() if q.split(".", 1)[1] == name]
+        return matches[0] if len(matches) == 1 else None
+
+
+@dataclass
+class CompileResult:
+    app: App | None
+    diagnostics: list[Diagnostic]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics
+
+
+def compile_sources(sources: Sequence[SourceFile]) -> CompileResult:
+    """Parse and check every file together; problems of all files are reported in one run."""
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    sink = DiagnosticSink()
+    parsed: list[ir.ModuleFile] = []
+    builtin_names = {f.module.text for f in builtin_files()}
+    for source in sources:
+        tree, problems = parse_source(source)
+        for problem in problems:
+            sink.add(problem)
+        if tree is None:
+            continue
+        if tree.module.text in builtin_names:
+            sink.error(
+                "NF006",
+                f"module `{tree.module.text}` is built in: an app cannot add to it",
+                tree.module.span,
+                label="choose another module name",
+            )
+            continue
+        parsed.append(tree)
+    timings["parse"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    names = NameTable(sink)
+    for builtin in builtin_files():
+        names.add_file(builtin, builtin=True)
+    for tree in parsed:
+        names.add_file(tree)
+    names.finish()
+    timings["names"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    expr_types: dict[int, t.Type] = {}
+    DeclarationChecker(names, sink, expr_types).check()
+    for module, flow in names.flows:
+        if f"{module}.{flow.name.text}" in names.callables and (
+            names.callables[f"{module}.{flow.name.text}"].decl is flow
+        ):
+            FlowChecker(names, sink, module, flow, expr_types).check()
+    timings["check"] = time.perf_counter() - start
+
+    diagnostics = sorted(sink.items, key=lambda d: d.sort_key)
+    app = None
+    if not diagnostics:
+        app = App(
+            files=tuple(parsed),
+            sources={s.path: s for s in sources},
+            names=names,
+            expression_types=expr_types,
+        )
+    return CompileResult(app, diagnostics, timings)
+
+
+def find_sources(path: Path) -> list[Path]:
+    """The `.nf` files of an app: the file itself, or every `.nf` file under a directory."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.nf") if ".nanoflow" not in p.parts)
+    return [path]
+
+
+def read_sources(path: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Read an app's files; a missing path or an empty directory is a diagnostic."""
+    where = Span(str(path), 1, 1, 1, 1)
+    if not path.exists():
+        return [], [Diagnostic("NF006", f"no such file or directory: {path}", where)]
+    files = find_sources(path)
+    if not files:
+        return [], [Diagnostic("NF006", f"no `.nf` files in {path}", where)]
+    sources = []
+    problems = []
+    for file in files:
+        try:
+            sources.append(SourceFile.read(file))
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(
+                Diagnostic("NF006", f"cannot read {file}: {error}", Span(str(file), 1, 1, 1, 1))
+            )
+    return sources, problems
+
+
+def compile_path(path: str | Path) -> CompileResult:
+    """Compile the app at a `.nf` file or a directory of them."""
+    sources, problems = read_sources(Path(path))
+    if problems:
+        return CompileResult(None, problems)
+    return compile_sources(sources)
+
+
+def load(path: str | Path) -> App:
+    """Parse and compile an app; raises `CompileError` with every diagnostic."""
+    result = compile_path(path)
+    if result.app is None:
+        raise CompileError(result.diagnostics)
+    return result.app
