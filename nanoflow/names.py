@@ -385,14 +385,16 @@ class NameTable:
         self, code: str, what: str, ident: ir.Ident, candidates: Iterable[str], module: str
     ) -> None:
         pool = list(candidates)
-        local = [c.split(".", 1)[1] for c in pool if c.startswith(module + ".")]
-        help_text = suggest(ident.text, local + pool) if "." not in ident.text else suggest(
-            ident.text, pool
-        )
-        if not help_text and "." not in ident.text:
+        help_text = ""
+        if "." in ident.text:
+            help_text = suggest(ident.text, pool)
+        else:
             others = [c for c in pool if c.rsplit(".", 1)[-1] == ident.text]
             if others:
                 help_text = f"names of other modules are qualified: did you mean `{others[0]}`?"
+            else:
+                local = [c.split(".", 1)[1] for c in pool if c.startswith(module + ".")]
+                help_text = suggest(ident.text, local)
         self.sink.error(
             code, f"unknown {what} `{ident.text}`", ident.span, label=f"no {what} of that name",
             help=help_text,

@@ -101,6 +101,7 @@ _EXPRESSION_STARTS = {
     "LPAR", "NAME", "QNAME",
 }  # fmt: skip
 _END_WORDS = {"RETURN", "RAISE", "BREAK", "CONTINUE"}
+_OPERATORS = {"=", "!=", "<", ">", "<=", ">=", "+", "-", "*", ":", "div", "mod", "and", "or"}
 
 
 def _terminal_words(parser: Lark) -> dict[str, str]:
@@ -126,6 +127,10 @@ def describe_expected(expected: set[str], parser: Lark) -> list[str]:
     if len(expected & _EXPRESSION_STARTS) >= 7:
         expected -= _EXPRESSION_STARTS | {"IF"}
         groups.append("an expression")
+    operators = {name for name in expected if words.get(name, "").strip("`") in _OPERATORS}
+    if len(operators) >= 6:
+        expected -= operators
+        groups.append("an operator")
     rest = sorted(words.get(name, name.lower()) for name in expected)
     return groups + rest
 
@@ -165,7 +170,7 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
             )
             code = "NF001"
             message = f"unexpected {_describe_token(token)}"
-        expected = set(error.expected)
+        expected = set(getattr(error, "accepts", None) or error.expected)
         words = describe_expected(expected, parser)
         label = f"expected {_join(words)}" if words else "not expected here"
         if (
@@ -178,8 +183,11 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
                 "`return`, `raise`, `break` and `continue` end their block: "
                 "only `}` may follow them"
             )
-        elif token.type == "NAME" and str(token) == "synchronize":
+        elif {"ALL", "UNSYNCHRONIZED"} <= expected:
             help_text = "write `synchronize all` to synchronize all objects"
+        elif token.type == "__ANON_0" or str(token) in ("=", "<", ">", "<=", ">="):
+            if not expected & {"EQUAL", "LESSTHAN", "MORETHAN"}:
+                help_text = "comparisons do not chain: write `a < b and b < c`"
         elif "STRING" not in expected and '"' in source.line(span.line):
             help_text = "strings are written in single quotes: 'text'"
         return Diagnostic(code, message, span, label=label, help=help_text)
@@ -187,7 +195,10 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
         line, column = error.line, error.column
         char = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
         span = Span(source.path, line, column, line, column + 1)
-        if char == '"':
+        if char == ";":
+            message = "unexpected `;`"
+            help_text = "statements end by themselves: no semicolons are needed"
+        elif char == '"':
             message = "unexpected `\"`"
             help_text = "strings are written in single quotes: 'text' (a quote inside is '')"
         elif char == "'":
@@ -198,9 +209,7 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
             help_text = "close the comment with `*/`"
         else:
             message = f"unexpected character `{char}`"
-        allowed = error.allowed or set()
-        words = describe_expected(set(allowed), parser) if allowed else []
-        label = f"expected {_join(words)}" if words else "not part of the language"
+        label = "not part of the language"
         return Diagnostic("NF002", message, span, label=label, help=help_text)
     if isinstance(error, UnexpectedEOF):
         line = source.line_count
