@@ -99,8 +99,11 @@ class DeclarationChecker:
             ok = t.is_string(target)
         elif isinstance(value, ir.IntegerLit):
             ok = t.is_numeric(target)
-            if ok and target == t.INTEGER and attr.type.name.text == "Integer" and not (
-                -INT32_MAX - 1 <= value.value <= INT32_MAX
+            if (
+                ok
+                and target == t.INTEGER
+                and attr.type.name.text == "Integer"
+                and not (-INT32_MAX - 1 <= value.value <= INT32_MAX)
             ):
                 self.sink.error(
                     "NF314",
@@ -133,13 +136,15 @@ class DeclarationChecker:
         params = list(callee.parameters.values())
         fits = len(params) == 1 and (
             params[0] == t.ERROR
-            or (isinstance(params[0], t.ObjectType) and self.names.is_a(info.qname, params[0].entity))
+            or (
+                isinstance(params[0], t.ObjectType)
+                and self.names.is_a(info.qname, params[0].entity)
+            )
         )
         if not fits:
             self.sink.error(
                 "NF509",
-                f"event handler `{callee.qname}` must take one parameter of entity "
-                f"`{info.qname}`",
+                f"event handler `{callee.qname}` must take one parameter of entity `{info.qname}`",
                 handler.microflow.span,
                 label="wrong parameters",
                 help=f"declare it as `microflow {callee.qname.split('.', 1)[1]}"

@@ -270,8 +270,10 @@ class ExpressionChecker:
                 return t.ERROR
             kind, member_type = resolved
             index += 1
-            if kind == "association" and index < len(steps) and isinstance(
-                member_type, t.ObjectType | t.ListType
+            if (
+                kind == "association"
+                and index < len(steps)
+                and isinstance(member_type, t.ObjectType | t.ListType)
             ):
                 target = member_type.entity
                 entity = self.names.entities.get(self.names.qualify(steps[index].text, self.module))
@@ -283,7 +285,7 @@ class ExpressionChecker:
         return current
 
     def member(self, entity: str, step: ir.Ident) -> tuple[str, t.Type] | None:
-        """Resolve a member of an entity read in an expression: ("attribute"|"association", type)."""
+        """A member read in an expression: ("attribute" or "association", its type)."""
         info = self.names.entities.get(entity)
         if info is None:
             return None
@@ -433,11 +435,7 @@ class ExpressionChecker:
         args = call.args
         if name in LIST_FUNCTIONS and args:
             first_arg = args[0]
-            first = (
-                self.check(first_arg)
-                if not isinstance(first_arg, ir.SortKey)
-                else t.ERROR
-            )
+            first = self.check(first_arg) if not isinstance(first_arg, ir.SortKey) else t.ERROR
             if isinstance(first, t.ListType) or name not in STRING_OVERLOADS:
                 return self.list_function(call, first)
             return self.signature_call(call, STRING_OVERLOADS[name], first)
@@ -492,9 +490,7 @@ class ExpressionChecker:
                 plain.append(arg)
         return plain
 
-    def signature_call(
-        self, call: ir.FunctionCall, sig: Signature, first: t.Type | None
-    ) -> t.Type:
+    def signature_call(self, call: ir.FunctionCall, sig: Signature, first: t.Type | None) -> t.Type:
         args = self._plain_args(call)
         high = None if sig.variadic else len(sig.params)
         arity_ok = self._arity(call, sig.min_args, high)
@@ -687,9 +683,7 @@ class ExpressionChecker:
                 return t.ERROR
             plain = self._plain_args(call)
             initial = self.check(plain[1])
-            result = self._with_current(
-                plain[2], {"currentObject": obj, "currentResult": initial}
-            )
+            result = self._with_current(plain[2], {"currentObject": obj, "currentResult": initial})
             common = join(initial, result, self.names)
             if common is None:
                 self.error(

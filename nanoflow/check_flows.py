@@ -66,7 +66,7 @@ class FlowContext:
 def _collect_declarations(block: ir.Block, into: set[str]) -> None:
     for stmt in block.statements:
         output = getattr(stmt, "output", None)
-        if isinstance(stmt, ir.Declare) or isinstance(stmt, ir.For):
+        if isinstance(stmt, (ir.Declare, ir.For)):
             into.add(stmt.variable.name)
         elif output is not None:
             into.add(output.name)
@@ -197,8 +197,13 @@ class FlowChecker:
                 "NF309",
                 f"{flow.kind} `{self.ctx.info.qname}` returns {t.describe(returns or t.ERROR)} "
                 "but can end without `return`",
-                Span(closing.file, closing.end_line, closing.end_column - 1, closing.end_line,
-                     closing.end_column),
+                Span(
+                    closing.file,
+                    closing.end_line,
+                    closing.end_column - 1,
+                    closing.end_line,
+                    closing.end_column,
+                ),
                 label="the flow can reach its end here",
                 help="add a `return` on every path (or `raise` an error)",
             )
@@ -390,17 +395,7 @@ class FlowChecker:
             return self.defined
         if isinstance(stmt, ir.SyncSelected):
             for item in stmt.items:
-                found = exprs.check(item)
-                if found not in (t.ERROR, t.EMPTY) and not isinstance(
-                    found, t.ObjectType | t.ListType
-                ):
-                    self.error(
-                        "NF306",
-                        f"`synchronize` takes objects and lists, not {t.describe(found)}",
-                        item.span,
-                        label=f"this is {t.describe(found)}",
-                        help="`synchronize all` synchronizes everything",
-                    )
+                self.objects_only(item, "`synchronize`")
             return self.defined
         if isinstance(stmt, ir.ClearFromDevice):
             entity_info = self.names.resolve_entity(stmt.entity, ctx.module)
@@ -416,20 +411,21 @@ class FlowChecker:
                     label="microflows only",
                     help="in a nanoflow, use `synchronize $object`",
                 )
-            found = exprs.check(stmt.value)
-            if found not in (t.ERROR, t.EMPTY) and not isinstance(
-                found, t.ObjectType | t.ListType
-            ):
-                self.error(
-                    "NF306",
-                    f"`synchronize to device` takes an object or a list, not {t.describe(found)}",
-                    stmt.value.span,
-                    label=f"this is {t.describe(found)}",
-                )
+            self.objects_only(stmt.value, "`synchronize to device`")
             return self.defined
         return self.defined  # SyncAll, SyncUnsynchronized, CancelSync: nothing more to check
 
     # ---- helpers for statements ---------------------------------------------------------------
+
+    def objects_only(self, expr: ir.Expr, what: str) -> None:
+        found = self.exprs.check(expr)
+        if found not in (t.ERROR, t.EMPTY) and not isinstance(found, t.ObjectType | t.ListType):
+            self.error(
+                "NF306",
+                f"{what} takes objects and lists, not {t.describe(found)}",
+                expr.span,
+                label=f"this is {t.describe(found)}",
+            )
 
     def declare_stmt(self, stmt: ir.Declare) -> Defined:
         declared: t.Type | None = None
@@ -599,8 +595,7 @@ class FlowChecker:
             elif source != t.ERROR:
                 self.error(
                     "NF306",
-                    f"cannot cast `${stmt.source.name}`: it is {t.describe(source)}, not an "
-                    "object",
+                    f"cannot cast `${stmt.source.name}`: it is {t.describe(source)}, not an object",
                     stmt.source.span,
                     label=f"this is {t.describe(source)}",
                 )
@@ -846,8 +841,7 @@ class FlowChecker:
                     else:
                         message = f"`{value.name}` is not a Boolean value"
                         help_text = "use `true` or `false`"
-                    self.error("NF311", message, value.span, label="no such case",
-                               help=help_text)
+                    self.error("NF311", message, value.span, label="no such case", help=help_text)
                 elif value.kind in ("true", "false") and subject != t.BOOLEAN:
                     self.error(
                         "NF311",
@@ -860,8 +854,10 @@ class FlowChecker:
             result = _meet(result, self.block(stmt.otherwise, before))
         else:
             wanted = set(values) | {"empty"} if enum_name else {"true", "false"}
-            missing = [v for v in [*values, "empty"] if v in wanted - covered] if enum_name else (
-                sorted(wanted - covered)
+            missing = (
+                [v for v in [*values, "empty"] if v in wanted - covered]
+                if enum_name
+                else (sorted(wanted - covered))
             )
             if subject != t.ERROR and missing:
                 if enum_name:
@@ -870,8 +866,13 @@ class FlowChecker:
                         f"`switch` on `{enum_name}` does not cover "
                         + ", ".join(f"`{m}`" for m in missing)
                         + " and has no `else`",
-                        Span(stmt.span.file, stmt.span.line, stmt.span.column, stmt.span.line,
-                             stmt.span.column + 6),
+                        Span(
+                            stmt.span.file,
+                            stmt.span.line,
+                            stmt.span.column,
+                            stmt.span.line,
+                            stmt.span.column + 6,
+                        ),
                         label="not every value has a case",
                         help="add the missing cases or an `else { }`",
                     )
@@ -896,8 +897,12 @@ class FlowChecker:
             info = self.names.resolve_entity(case.entity, self.ctx.module)
             if info is not None:
                 if info.qname in seen:
-                    self.error("NF404", f"case `{info.qname}` appears twice", case.entity.span,
-                               label="duplicate")
+                    self.error(
+                        "NF404",
+                        f"case `{info.qname}` appears twice",
+                        case.entity.span,
+                        label="duplicate",
+                    )
                 seen.add(info.qname)
                 if source is not None and not self.names.is_a(info.qname, source):
                     self.error(

@@ -56,9 +56,7 @@ class App:
     def flows(self) -> dict[str, CallableInfo]:
         """Nanoflows and microflows by qualified name."""
         return {
-            q: c
-            for q, c in self.names.callables.items()
-            if c.kind in ("nanoflow", "microflow")
+            q: c for q, c in self.names.callables.items() if c.kind in ("nanoflow", "microflow")
         }
 
     def find_flow(self, name: str) -> CallableInfo | None:

@@ -64,9 +64,7 @@ class Lowering(Transformer[Token, Any]):
 
     def enumeration(self, c: list[Any]) -> ir.Enumeration:
         values = tuple(c[2:])
-        return ir.Enumeration(
-            span=self._span(c[0], c[1]), name=self._ident(c[1]), values=values
-        )
+        return ir.Enumeration(span=self._span(c[0], c[1]), name=self._ident(c[1]), values=values)
 
     def enum_value(self, c: list[Any]) -> ir.EnumValue:
         return ir.EnumValue(
@@ -142,8 +140,8 @@ class Lowering(Transformer[Token, Any]):
     def event_handler(self, c: list[Any]) -> ir.EventHandler:
         return ir.EventHandler(
             span=self._span(c[0], c[3]),
-            moment=str(c[1]),  # type: ignore[arg-type]
-            action=str(c[2]),  # type: ignore[arg-type]
+            moment=str(c[1]),
+            action=str(c[2]),
             microflow=self._ident(c[3]),
         )
 
@@ -275,7 +273,7 @@ class Lowering(Transformer[Token, Any]):
                     parameters = item[1]
         return ir.Flow(
             span=self._span(c[0], c[1]),
-            kind=str(c[0]),  # type: ignore[arg-type]
+            kind=str(c[0]),
             name=self._ident(c[1]),
             parameters=parameters,
             returns=returns,
@@ -572,7 +570,7 @@ class Lowering(Transformer[Token, Any]):
     def show_message_stmt(self, c: list[Any]) -> ir.ShowMessage:
         return ir.ShowMessage(
             span=self._span(c[0], c[-1]),
-            kind=str(c[2]),  # type: ignore[arg-type]
+            kind=str(c[2]),
             text=c[3],
             blocking=len(c) > 4,
         )
@@ -606,7 +604,7 @@ class Lowering(Transformer[Token, Any]):
         node = c[2] if len(c) > 3 else None
         return ir.Log(
             span=self._span(c[0], c[-1]),
-            level=str(c[1]),  # type: ignore[arg-type]
+            level=str(c[1]),
             node=node,
             text=c[-1],
         )
@@ -646,7 +644,7 @@ class Lowering(Transformer[Token, Any]):
         return ir.Logical(span=self._span(c[0], c[2]), op="and", left=c[0], right=c[2])
 
     def compare(self, c: list[Any]) -> ir.Compare:
-        return ir.Compare(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])  # type: ignore[arg-type]
+        return ir.Compare(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
 
     def compare_op(self, c: list[Any]) -> Token:
         return cast(Token, c[0])
@@ -654,7 +652,7 @@ class Lowering(Transformer[Token, Any]):
     add_op = mul_op = compare_op
 
     def binary(self, c: list[Any]) -> ir.Binary:
-        return ir.Binary(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])  # type: ignore[arg-type]
+        return ir.Binary(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
 
     def negate(self, c: list[Any]) -> ir.Negate:
         return ir.Negate(span=self._span(c[0], c[1]), operand=c[1])
@@ -684,9 +682,7 @@ class Lowering(Transformer[Token, Any]):
         )
 
     def sort_key(self, c: list[Any]) -> ir.SortKey:
-        return ir.SortKey(
-            span=self._span(c[0], c[1]), key=c[0], descending=str(c[1]) == "desc"
-        )
+        return ir.SortKey(span=self._span(c[0], c[1]), key=c[0], descending=str(c[1]) == "desc")
 
     def string(self, c: list[Any]) -> ir.StringLit:
         return ir.StringLit(span=self._sp(c[0]), value=unquote(c[0]))
@@ -730,22 +726,16 @@ class Lowering(Transformer[Token, Any]):
         return ir.XPathNot(span=self._span(c[0], c[1]), operand=c[1])
 
     def xp_compare(self, c: list[Any]) -> ir.XPathCompare:
-        return ir.XPathCompare(
-            span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2]  # type: ignore[arg-type]
-        )
+        return ir.XPathCompare(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
 
     def xp_test(self, c: list[Any]) -> ir.XPathTest:
         return ir.XPathTest(span=c[0].span, operand=c[0])
 
     def xp_string_function(self, c: list[Any]) -> ir.XPathFunction:
-        return ir.XPathFunction(
-            span=self._span(c[0], c[2]), name=str(c[0]), path=c[1], value=c[2]  # type: ignore[arg-type]
-        )
+        return ir.XPathFunction(span=self._span(c[0], c[2]), name=str(c[0]), path=c[1], value=c[2])
 
     def xp_path(self, c: list[Any]) -> ir.XPathPath:
-        return ir.XPathPath(
-            span=self._span(c[0], c[-1]), steps=tuple(self._ident(t) for t in c)
-        )
+        return ir.XPathPath(span=self._span(c[0], c[-1]), steps=tuple(self._ident(t) for t in c))
 
     def xp_string(self, c: list[Any]) -> ir.StringLit | ir.TokenRef:
         value = unquote(c[0])

@@ -17,10 +17,20 @@ ALIASES = {"System.SynchronizationError": "System.SynchronizationFailure"}
 
 # Words of the grammar that declared names may not use (LANGUAGE.md section 2).
 RESERVED = frozenset(
-    ["module", "enumeration", "entity", "association", "role", "access", "offline", "nanoflow", "microflow", "page", "action", "declare", "set", "change", "commit", "rollback", "delete", "add", "remove", "clear", "if", "switch", "for", "while", "break", "continue", "return", "raise", "call", "show", "close", "validation", "log", "synchronize", "cancel", "on", "else", "case", "then", "and", "or", "not", "div", "mod", "true", "false", "empty"]
+    (
+        "module enumeration entity association role access offline nanoflow microflow page "
+        "action declare set change commit rollback delete add remove clear if switch for while "
+        "break continue return raise call show close validation log synchronize cancel on else "
+        "case then and or not div mod true false empty"
+    ).split()
 )
 GRAMMAR_WORDS = RESERVED | frozenset(
-    ["create", "retrieve", "list", "of", "to", "from", "many", "where", "sort", "by", "first", "all", "index", "with", "owner", "extends", "required", "unique", "read", "write", "nothing", "preserve", "never", "xpath", "returns", "allow", "type", "in", "limit", "offset", "asc", "desc", "message", "info", "warning", "error", "trace", "debug", "critical", "blocking", "node", "feedback", "device", "unsynchronized", "synchronization", "before", "after"]
+    (
+        "create retrieve list of to from many where sort by first all index with owner extends "
+        "required unique read write nothing preserve never xpath returns allow type in limit "
+        "offset asc desc message info warning error trace debug critical blocking node feedback "
+        "device unsynchronized synchronization before after"
+    ).split()
 )
 
 
@@ -163,7 +173,8 @@ class NameTable:
                 f"`{qname}` is declared twice",
                 ident.span,
                 label=f"second declaration of {what}",
-                help=f"the first declaration is at {previous.file}:{previous.line}:{previous.column}",
+                help=f"the first declaration is at "
+                f"{previous.file}:{previous.line}:{previous.column}",
             )
             return False
         table[qname] = ident.span
@@ -267,9 +278,9 @@ class NameTable:
     def finish(self) -> None:
         """Resolve what declarations refer to: parents, attribute types, association ends,
         parameter types, offline entries. Reports unknown names in declarations."""
-        for module, name in list(ALIASES.items()):
-            if name in self.entities:
-                self.entities[module] = self.entities[name]
+        for alias, real in ALIASES.items():
+            if real in self.entities:
+                self.entities[alias] = self.entities[real]
         for info in list(self.entities.values()):
             decl = info.decl
             if decl is not None and decl.extends is not None and info.parent is None:
@@ -298,18 +309,17 @@ class NameTable:
                         continue
                     merged[name] = attr
             info.attributes = merged
-        for qname, assoc in list(self.associations.items()):
-            decl = assoc.decl
-            assert decl is not None
-            src = self.resolve_entity(decl.source, assoc.module)
-            dst = self.resolve_entity(decl.target, assoc.module)
+        for assoc in list(self.associations.values()):
+            assoc_decl = assoc.decl
+            assert assoc_decl is not None
+            src = self.resolve_entity(assoc_decl.source, assoc.module)
+            dst = self.resolve_entity(assoc_decl.target, assoc.module)
             assoc.source = src.qname if src else "*"
             assoc.target = dst.qname if dst else "*"
             if src:
                 self.assoc_by_source.setdefault(src.qname, []).append(assoc)
             if dst:
                 self.assoc_by_target.setdefault(dst.qname, []).append(assoc)
-            del qname
         for info in self._unique_entities():
             if info.with_owner:
                 owner = AssociationInfo(
@@ -317,9 +327,8 @@ class NameTable:
                 )
                 self.assoc_by_source.setdefault(info.qname, []).append(owner)
         for call in self.callables.values():
-            decl = call.decl
             params: dict[str, t.Type] = {}
-            for param in decl.parameters:
+            for param in call.decl.parameters:
                 name = param.variable.name
                 if name in params:
                     self.sink.error(
@@ -330,7 +339,7 @@ class NameTable:
                     )
                 params[name] = self.resolve_type(param.type, call.module)
             call.parameters = params
-            returns = getattr(decl, "returns", None)
+            returns = getattr(call.decl, "returns", None)
             if returns is not None:
                 call.returns = self.resolve_type(returns, call.module)
         for module, profile in self.offline_decls:
@@ -396,7 +405,10 @@ class NameTable:
                 local = [c.split(".", 1)[1] for c in pool if c.startswith(module + ".")]
                 help_text = suggest(ident.text, local)
         self.sink.error(
-            code, f"unknown {what} `{ident.text}`", ident.span, label=f"no {what} of that name",
+            code,
+            f"unknown {what} `{ident.text}`",
+            ident.span,
+            label=f"no {what} of that name",
             help=help_text,
         )
 
@@ -436,9 +448,7 @@ class NameTable:
             self._unknown("NF107", "role", ident, self.roles, module)
         return info
 
-    def resolve_type(
-        self, ref: ir.TypeRef, module: str, attribute: bool = False
-    ) -> t.Type:
+    def resolve_type(self, ref: ir.TypeRef, module: str, attribute: bool = False) -> t.Type:
         """The type a type reference names; unknown names are reported and give `error`."""
         if isinstance(ref, ir.ListTypeRef):
             if ref.entity.text == "Object" and module in self.builtin_modules:

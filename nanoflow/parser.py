@@ -193,18 +193,19 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
         return Diagnostic(code, message, span, label=label, help=help_text)
     if isinstance(error, UnexpectedCharacters):
         line, column = error.line, error.column
-        char = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
+        pos = error.pos_in_stream or 0
+        char = source.text[pos] if pos < len(source.text) else ""
         span = Span(source.path, line, column, line, column + 1)
         if char == ";":
             message = "unexpected `;`"
             help_text = "statements end by themselves: no semicolons are needed"
         elif char == '"':
-            message = "unexpected `\"`"
+            message = 'unexpected `"`'
             help_text = "strings are written in single quotes: 'text' (a quote inside is '')"
         elif char == "'":
             message = "unterminated string"
             help_text = "close the string with `'` (a quote inside a string is written '')"
-        elif source.text.startswith("/*", error.pos_in_stream):
+        elif source.text.startswith("/*", pos):
             message = "unterminated block comment"
             help_text = "close the comment with `*/`"
         else:
@@ -216,8 +217,6 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
         col = len(source.line(line)) + 1
         span = Span(source.path, line, col, line, col + 1)
         words = describe_expected(set(error.expected), parser)
-        return Diagnostic(
-            "NF003", "unexpected end of file", span, label=f"expected {_join(words)}"
-        )
+        return Diagnostic("NF003", "unexpected end of file", span, label=f"expected {_join(words)}")
     span = Span(source.path, 1, 1, 1, 2)  # pragma: no cover - lark raises only the above
     return Diagnostic("NF001", str(error), span)  # pragma: no cover

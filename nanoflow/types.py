@@ -114,7 +114,7 @@ def is_primitive(t: Type) -> bool:
 
 def is_lenient(t: Type) -> bool:
     """`error` and `empty` fit anywhere (an error was already reported, or no value)."""
-    return t is ERROR or t == ERROR or t == EMPTY
+    return t is ERROR or t in (ERROR, EMPTY)
 
 
 def numeric_join(a: Type, b: Type) -> Type:

@@ -85,18 +85,36 @@ def test_strings_quote_doubling_and_xpath_tokens() -> None:
     [
         (
             "module M\nnanoflow F() {\n  return 1\n  log info 'x'\n}",
-            ("NF001", 4, 3, "unexpected `log`", "expected `}`",
-             "`return`, `raise`, `break` and `continue` end their block: only `}` may follow them"),
+            (
+                "NF001",
+                4,
+                3,
+                "unexpected `log`",
+                "expected `}`",
+                "`return`, `raise`, `break` and `continue` end their block: only `}` may follow them",
+            ),
         ),
         (
-            "module M\nnanoflow F() { log info \"x\" }",
-            ("NF002", 2, 25, 'unexpected `"`', "not part of the language",
-             "strings are written in single quotes: 'text' (a quote inside is '')"),
+            'module M\nnanoflow F() { log info "x" }',
+            (
+                "NF002",
+                2,
+                25,
+                'unexpected `"`',
+                "not part of the language",
+                "strings are written in single quotes: 'text' (a quote inside is '')",
+            ),
         ),
         (
             "module M\nnanoflow F() { log info 'x }",
-            ("NF002", 2, 25, "unterminated string", "not part of the language",
-             "close the string with `'` (a quote inside a string is written '')"),
+            (
+                "NF002",
+                2,
+                25,
+                "unterminated string",
+                "not part of the language",
+                "close the string with `'` (a quote inside a string is written '')",
+            ),
         ),
         (
             "module M\nnanoflow F() {",
