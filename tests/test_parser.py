@@ -91,7 +91,8 @@ def test_strings_quote_doubling_and_xpath_tokens() -> None:
                 3,
                 "unexpected `log`",
                 "expected `}`",
-                "`return`, `raise`, `break` and `continue` end their block: only `}` may follow them",
+                "`return`, `raise`, `break` and `continue` end their block: "
+                "only `}` may follow them",
             ),
         ),
         (
