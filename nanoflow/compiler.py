@@ -14,6 +14,7 @@ from nanoflow import types as t
 from nanoflow.check_declarations import DeclarationChecker
 from nanoflow.check_flows import FlowChecker
 from nanoflow.diagnostics import CompileError, Diagnostic, DiagnosticSink
+from nanoflow.gc_pause import gc_paused
 from nanoflow.names import CallableInfo, EntityInfo, NameTable
 from nanoflow.parser import parse_source
 from nanoflow.source import SourceFile, Span
@@ -81,6 +82,11 @@ class CompileResult:
 
 def compile_sources(sources: Sequence[SourceFile]) -> CompileResult:
     """Parse and check every file together; problems of all files are reported in one run."""
+    with gc_paused():
+        return _compile(sources)
+
+
+def _compile(sources: Sequence[SourceFile]) -> CompileResult:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     sink = DiagnosticSink()

@@ -46,10 +46,10 @@ class Lowering(Transformer[Token, Any]):
         return Span(self.file, a.line, a.column, b.end_line, b.end_column)
 
     def _ident(self, tok: Token) -> ir.Ident:
-        return ir.Ident(span=self._sp(tok), text=str(tok))
+        return ir.Ident.model_construct(span=self._sp(tok), text=str(tok))
 
     def _var(self, tok: Token) -> ir.Variable:
-        return ir.Variable(span=self._sp(tok), name=str(tok)[1:])
+        return ir.Variable.model_construct(span=self._sp(tok), name=str(tok)[1:])
 
     # ---- file and declarations ------------------------------------------------------------------
 
@@ -57,17 +57,17 @@ class Lowering(Transformer[Token, Any]):
         module = children[0]
         decls = tuple(children[1:])
         end = decls[-1] if decls else module
-        return ir.ModuleFile(span=self._span(module, end), module=module, declarations=decls)
+        return ir.ModuleFile.model_construct(span=self._span(module, end), module=module, declarations=decls)
 
     def module_decl(self, c: list[Any]) -> ir.Ident:
         return self._ident(c[1])
 
     def enumeration(self, c: list[Any]) -> ir.Enumeration:
         values = tuple(c[2:])
-        return ir.Enumeration(span=self._span(c[0], c[1]), name=self._ident(c[1]), values=values)
+        return ir.Enumeration.model_construct(span=self._span(c[0], c[1]), name=self._ident(c[1]), values=values)
 
     def enum_value(self, c: list[Any]) -> ir.EnumValue:
-        return ir.EnumValue(
+        return ir.EnumValue.model_construct(
             span=self._span(c[0], c[1]), name=self._ident(c[0]), caption=unquote(c[1])
         )
 
@@ -88,7 +88,7 @@ class Lowering(Transformer[Token, Any]):
                 extends = item[1]
             else:
                 with_owner = True
-        return ir.Entity(
+        return ir.Entity.model_construct(
             span=self._span(c[0], c[1]),
             name=self._ident(c[1]),
             extends=extends,
@@ -113,7 +113,7 @@ class Lowering(Transformer[Token, Any]):
                 flags.add(str(item))
             else:
                 default = item
-        return ir.Attribute(
+        return ir.Attribute.model_construct(
             span=self._span(c[0], c[-1]),
             name=self._ident(c[0]),
             type=type_ref,
@@ -129,16 +129,16 @@ class Lowering(Transformer[Token, Any]):
         return cast(Token, c[0])
 
     def negative_int(self, c: list[Any]) -> ir.IntegerLit:
-        return ir.IntegerLit(span=self._span(c[0], c[1]), value=-int(c[1]))
+        return ir.IntegerLit.model_construct(span=self._span(c[0], c[1]), value=-int(c[1]))
 
     def negative_decimal(self, c: list[Any]) -> ir.DecimalLit:
-        return ir.DecimalLit(span=self._span(c[0], c[1]), value=-Decimal(str(c[1])))
+        return ir.DecimalLit.model_construct(span=self._span(c[0], c[1]), value=-Decimal(str(c[1])))
 
     def default_name(self, c: list[Any]) -> ir.NameRef:
-        return ir.NameRef(span=self._sp(c[0]), name=self._ident(c[0]))
+        return ir.NameRef.model_construct(span=self._sp(c[0]), name=self._ident(c[0]))
 
     def event_handler(self, c: list[Any]) -> ir.EventHandler:
-        return ir.EventHandler(
+        return ir.EventHandler.model_construct(
             span=self._span(c[0], c[3]),
             moment=str(c[1]),
             action=str(c[2]),
@@ -151,13 +151,13 @@ class Lowering(Transformer[Token, Any]):
     event_action = event_moment
 
     def index(self, c: list[Any]) -> ir.Index:
-        return ir.Index(
+        return ir.Index.model_construct(
             span=self._span(c[0], c[-1]), attributes=tuple(self._ident(t) for t in c[1:])
         )
 
     def association(self, c: list[Any]) -> ir.Association:
         many = len(c) == 7
-        return ir.Association(
+        return ir.Association.model_construct(
             span=self._span(c[0], c[-1]),
             name=self._ident(c[1]),
             source=self._ident(c[3]),
@@ -166,7 +166,7 @@ class Lowering(Transformer[Token, Any]):
         )
 
     def role(self, c: list[Any]) -> ir.Role:
-        return ir.Role(span=self._span(c[0], c[1]), name=self._ident(c[1]))
+        return ir.Role.model_construct(span=self._span(c[0], c[1]), name=self._ident(c[1]))
 
     def access_rule(self, c: list[Any]) -> ir.AccessRule:
         create = delete = False
@@ -184,7 +184,7 @@ class Lowering(Transformer[Token, Any]):
                 write = item[1]
             else:
                 constraints = item[1]
-        return ir.AccessRule(
+        return ir.AccessRule.model_construct(
             span=self._span(c[0], c[3]),
             entity=self._ident(c[1]),
             role=self._ident(c[3]),
@@ -208,10 +208,10 @@ class Lowering(Transformer[Token, Any]):
         return ("write", c[1], self._span(c[0], c[1]))
 
     def all_members(self, c: list[Any]) -> ir.MemberSelection:
-        return ir.MemberSelection(span=self._sp(c[0]), all=True)
+        return ir.MemberSelection.model_construct(span=self._sp(c[0]), all=True)
 
     def some_members(self, c: list[Any]) -> ir.MemberSelection:
-        return ir.MemberSelection(
+        return ir.MemberSelection.model_construct(
             span=self._span(c[0], c[-1]),
             all=False,
             members=tuple(self._ident(t) for t in c),
@@ -221,11 +221,11 @@ class Lowering(Transformer[Token, Any]):
         return ("where", tuple(c[1:]), self._span(c[0], c[-1]))
 
     def offline_profile(self, c: list[Any]) -> ir.OfflineProfile:
-        return ir.OfflineProfile(span=self._sp(c[0]), entries=tuple(c[1:]))
+        return ir.OfflineProfile.model_construct(span=self._sp(c[0]), entries=tuple(c[1:]))
 
     def offline_entry(self, c: list[Any]) -> ir.OfflineEntry:
         mode, constraints, end = c[1]
-        return ir.OfflineEntry(
+        return ir.OfflineEntry.model_construct(
             span=self._span(c[0], (end,)),
             entity=self._ident(c[0]),
             mode=mode,
@@ -251,10 +251,10 @@ class Lowering(Transformer[Token, Any]):
 
     def named_type(self, c: list[Any]) -> ir.NamedType:
         length = int(c[1]) if len(c) > 1 else None
-        return ir.NamedType(span=self._span(c[0], c[-1]), name=self._ident(c[0]), length=length)
+        return ir.NamedType.model_construct(span=self._span(c[0], c[-1]), name=self._ident(c[0]), length=length)
 
     def list_type(self, c: list[Any]) -> ir.ListTypeRef:
-        return ir.ListTypeRef(span=self._span(c[0], c[2]), entity=self._ident(c[2]))
+        return ir.ListTypeRef.model_construct(span=self._span(c[0], c[2]), entity=self._ident(c[2]))
 
     def flow(self, c: list[Any]) -> ir.Flow:
         parameters: tuple[ir.Parameter, ...] = ()
@@ -271,7 +271,7 @@ class Lowering(Transformer[Token, Any]):
                     entity_access = True
                 else:
                     parameters = item[1]
-        return ir.Flow(
+        return ir.Flow.model_construct(
             span=self._span(c[0], c[1]),
             kind=str(c[0]),
             name=self._ident(c[1]),
@@ -289,7 +289,7 @@ class Lowering(Transformer[Token, Any]):
         return ("parameters", tuple(c), self._span(c[0], c[-1]))
 
     def parameter(self, c: list[Any]) -> ir.Parameter:
-        return ir.Parameter(span=self._span(c[0], c[1]), variable=self._var(c[0]), type=c[1])
+        return ir.Parameter.model_construct(span=self._span(c[0], c[1]), variable=self._var(c[0]), type=c[1])
 
     def returns_clause(self, c: list[Any]) -> tuple[str, Any, Span]:
         return ("returns", c[1], self._span(c[0], c[1]))
@@ -302,7 +302,7 @@ class Lowering(Transformer[Token, Any]):
 
     def page(self, c: list[Any]) -> ir.Page:
         params = c[2][1] if len(c) > 2 else ()
-        return ir.Page(span=self._span(c[0], c[1]), name=self._ident(c[1]), parameters=params)
+        return ir.Page.model_construct(span=self._span(c[0], c[1]), name=self._ident(c[1]), parameters=params)
 
     def action(self, c: list[Any]) -> ir.Action:
         params: tuple[ir.Parameter, ...] = ()
@@ -312,14 +312,14 @@ class Lowering(Transformer[Token, Any]):
                 returns = item[1]
             else:
                 params = item[1]
-        return ir.Action(
+        return ir.Action.model_construct(
             span=self._span(c[0], c[1]), name=self._ident(c[1]), parameters=params, returns=returns
         )
 
     # ---- statements ----------------------------------------------------------------------------
 
     def block(self, c: list[Any]) -> ir.Block:
-        return ir.Block(span=self._span(c[0], c[-1]), statements=tuple(c[1:-1]))
+        return ir.Block.model_construct(span=self._span(c[0], c[-1]), statements=tuple(c[1:-1]))
 
     def statement(self, c: list[Any]) -> Any:
         if len(c) == 1:
@@ -328,10 +328,10 @@ class Lowering(Transformer[Token, Any]):
         return stmt.model_copy(update={"handler": handler})
 
     def handler_custom(self, c: list[Any]) -> ir.ErrorHandler:
-        return ir.ErrorHandler(span=self._span(c[0], c[1]), kind="custom", body=c[2])
+        return ir.ErrorHandler.model_construct(span=self._span(c[0], c[1]), kind="custom", body=c[2])
 
     def handler_continue(self, c: list[Any]) -> ir.ErrorHandler:
-        return ir.ErrorHandler(span=self._span(c[0], c[2]), kind="continue")
+        return ir.ErrorHandler.model_construct(span=self._span(c[0], c[2]), kind="continue")
 
     def declare_stmt(self, c: list[Any]) -> ir.Declare:
         type_ref = value = None
@@ -340,17 +340,18 @@ class Lowering(Transformer[Token, Any]):
                 type_ref = item
             else:
                 value = item
-        return ir.Declare(
+        return ir.Declare.model_construct(
             span=self._span(c[0], c[-1]), variable=self._var(c[1]), type=type_ref, value=value
         )
 
     def set_stmt(self, c: list[Any]) -> ir.Set:
-        return ir.Set(span=self._span(c[0], c[2]), variable=self._var(c[1]), value=c[2])
+        return ir.Set.model_construct(span=self._span(c[0], c[2]), variable=self._var(c[1]), value=c[2])
 
     def output_stmt(self, c: list[Any]) -> Any:
         cls, fields, end = c[1]
+        fields.pop("start", None)
         out = self._var(c[0])
-        return cls(span=self._span(c[0], (end,)), output=out, **fields)
+        return cls.model_construct(span=self._span(c[0], (end,)), output=out, **fields)
 
     def create_object(self, c: list[Any]) -> tuple[type, dict[str, Any], Span]:
         assignments, end = (c[2][0], c[2][1]) if len(c) > 2 else ((), self._sp(c[1]))
@@ -365,7 +366,7 @@ class Lowering(Transformer[Token, Any]):
         return (tuple(c), end)
 
     def member_assignment(self, c: list[Any]) -> ir.MemberAssignment:
-        return ir.MemberAssignment(
+        return ir.MemberAssignment.model_construct(
             span=self._span(c[0], c[1]), member=self._ident(c[0]), value=c[1]
         )
 
@@ -417,7 +418,7 @@ class Lowering(Transformer[Token, Any]):
 
     def sort_item(self, c: list[Any]) -> ir.SortItem:
         descending = len(c) > 1 and str(c[1]) == "desc"
-        return ir.SortItem(
+        return ir.SortItem.model_construct(
             span=self._span(c[0], c[-1]), attribute=self._ident(c[0]), descending=descending
         )
 
@@ -432,30 +433,30 @@ class Lowering(Transformer[Token, Any]):
 
     def change_stmt(self, c: list[Any]) -> ir.Change:
         assignments, end = (c[2][0], c[2][1]) if len(c) > 2 else ((), self._sp(c[1]))
-        return ir.Change(
+        return ir.Change.model_construct(
             span=self._span(c[0], (end,)), variable=self._var(c[1]), assignments=assignments
         )
 
     def commit_stmt(self, c: list[Any]) -> ir.Commit:
-        return ir.Commit(span=self._span(c[0], c[1]), variable=self._var(c[1]))
+        return ir.Commit.model_construct(span=self._span(c[0], c[1]), variable=self._var(c[1]))
 
     def rollback_stmt(self, c: list[Any]) -> ir.Rollback:
-        return ir.Rollback(span=self._span(c[0], c[1]), variable=self._var(c[1]))
+        return ir.Rollback.model_construct(span=self._span(c[0], c[1]), variable=self._var(c[1]))
 
     def delete_stmt(self, c: list[Any]) -> ir.Delete:
-        return ir.Delete(span=self._span(c[0], c[1]), variable=self._var(c[1]))
+        return ir.Delete.model_construct(span=self._span(c[0], c[1]), variable=self._var(c[1]))
 
     def add_stmt(self, c: list[Any]) -> ir.Add:
-        return ir.Add(span=self._span(c[0], c[3]), value=c[1], list=self._var(c[3]))
+        return ir.Add.model_construct(span=self._span(c[0], c[3]), value=c[1], list=self._var(c[3]))
 
     def remove_stmt(self, c: list[Any]) -> ir.Remove:
-        return ir.Remove(span=self._span(c[0], c[3]), value=c[1], list=self._var(c[3]))
+        return ir.Remove.model_construct(span=self._span(c[0], c[3]), value=c[1], list=self._var(c[3]))
 
     def clear_stmt(self, c: list[Any]) -> ir.Clear:
-        return ir.Clear(span=self._span(c[0], c[1]), list=self._var(c[1]))
+        return ir.Clear.model_construct(span=self._span(c[0], c[1]), list=self._var(c[1]))
 
     def if_stmt(self, c: list[Any]) -> ir.If:
-        branches = [ir.IfBranch(span=self._span(c[0], c[2]), condition=c[1], body=c[2])]
+        branches = [ir.IfBranch.model_construct(span=self._span(c[0], c[2]), condition=c[1], body=c[2])]
         otherwise = None
         for item in c[3:]:
             if isinstance(item, ir.IfBranch):
@@ -463,10 +464,10 @@ class Lowering(Transformer[Token, Any]):
             else:
                 otherwise = item[1]
         end = otherwise if otherwise is not None else branches[-1]
-        return ir.If(span=self._span(c[0], end), branches=tuple(branches), otherwise=otherwise)
+        return ir.If.model_construct(span=self._span(c[0], end), branches=tuple(branches), otherwise=otherwise)
 
     def else_if(self, c: list[Any]) -> ir.IfBranch:
-        return ir.IfBranch(span=self._span(c[0], c[3]), condition=c[2], body=c[3])
+        return ir.IfBranch.model_construct(span=self._span(c[0], c[3]), condition=c[2], body=c[3])
 
     def else_block(self, c: list[Any]) -> tuple[str, ir.Block, Span]:
         return ("else", c[1], c[1].span)
@@ -476,24 +477,24 @@ class Lowering(Transformer[Token, Any]):
     def switch_stmt(self, c: list[Any]) -> ir.Switch:
         cases = tuple(x for x in c[2:] if isinstance(x, ir.SwitchCase))
         otherwise = next((x[1] for x in c[2:] if isinstance(x, tuple)), None)
-        return ir.Switch(
+        return ir.Switch.model_construct(
             span=self._span(c[0], c[1]), subject=c[1], cases=cases, otherwise=otherwise
         )
 
     def switch_case(self, c: list[Any]) -> ir.SwitchCase:
-        return ir.SwitchCase(span=self._span(c[0], c[-2]), values=tuple(c[1:-1]), body=c[-1])
+        return ir.SwitchCase.model_construct(span=self._span(c[0], c[-2]), values=tuple(c[1:-1]), body=c[-1])
 
     def case_name(self, c: list[Any]) -> ir.CaseValue:
-        return ir.CaseValue(span=self._sp(c[0]), kind="name", name=str(c[0]))
+        return ir.CaseValue.model_construct(span=self._sp(c[0]), kind="name", name=str(c[0]))
 
     def case_empty(self, c: list[Any]) -> ir.CaseValue:
-        return ir.CaseValue(span=self._sp(c[0]), kind="empty")
+        return ir.CaseValue.model_construct(span=self._sp(c[0]), kind="empty")
 
     def case_true(self, c: list[Any]) -> ir.CaseValue:
-        return ir.CaseValue(span=self._sp(c[0]), kind="true")
+        return ir.CaseValue.model_construct(span=self._sp(c[0]), kind="true")
 
     def case_false(self, c: list[Any]) -> ir.CaseValue:
-        return ir.CaseValue(span=self._sp(c[0]), kind="false")
+        return ir.CaseValue.model_construct(span=self._sp(c[0]), kind="false")
 
     def switch_type_stmt(self, c: list[Any]) -> ir.SwitchType:
         cases: list[ir.TypeCase] = []
@@ -505,7 +506,7 @@ class Lowering(Transformer[Token, Any]):
                 empty_case = item[1]
             else:
                 otherwise = item[1]
-        return ir.SwitchType(
+        return ir.SwitchType.model_construct(
             span=self._span(c[0], c[2]),
             variable=self._var(c[2]),
             cases=tuple(cases),
@@ -514,36 +515,38 @@ class Lowering(Transformer[Token, Any]):
         )
 
     def type_case(self, c: list[Any]) -> ir.TypeCase:
-        return ir.TypeCase(span=self._span(c[0], c[1]), entity=self._ident(c[1]), body=c[2])
+        return ir.TypeCase.model_construct(span=self._span(c[0], c[1]), entity=self._ident(c[1]), body=c[2])
 
     def type_case_empty(self, c: list[Any]) -> tuple[str, ir.Block, Span]:
         return ("empty", c[2], self._span(c[0], c[1]))
 
     def for_stmt(self, c: list[Any]) -> ir.For:
-        return ir.For(
+        return ir.For.model_construct(
             span=self._span(c[0], c[3]), variable=self._var(c[1]), iterable=c[3], body=c[4]
         )
 
     def while_stmt(self, c: list[Any]) -> ir.While:
-        return ir.While(span=self._span(c[0], c[1]), condition=c[1], body=c[2])
+        return ir.While.model_construct(span=self._span(c[0], c[1]), condition=c[1], body=c[2])
 
     def return_stmt(self, c: list[Any]) -> ir.Return:
         value = c[1] if len(c) > 1 else None
-        return ir.Return(span=self._span(c[0], c[-1]), value=value)
+        return ir.Return.model_construct(span=self._span(c[0], c[-1]), value=value)
 
     def raise_stmt(self, c: list[Any]) -> ir.Raise:
         message = c[1] if len(c) > 1 else None
-        return ir.Raise(span=self._span(c[0], c[-1]), message=message)
+        return ir.Raise.model_construct(span=self._span(c[0], c[-1]), message=message)
 
     def break_stmt(self, c: list[Any]) -> ir.Break:
-        return ir.Break(span=self._sp(c[0]))
+        return ir.Break.model_construct(span=self._sp(c[0]))
 
     def continue_stmt(self, c: list[Any]) -> ir.Continue:
-        return ir.Continue(span=self._sp(c[0]))
+        return ir.Continue.model_construct(span=self._sp(c[0]))
 
     def call_stmt(self, c: list[Any]) -> ir.Call:
         _cls, fields, end = c[0]
-        return ir.Call(span=self._span(fields.pop("start"), (end,)), output=None, **fields)
+        return ir.Call.model_construct(
+            span=self._span(fields.pop("start"), (end,)), output=None, **fields
+        )
 
     def call(self, c: list[Any]) -> tuple[type, dict[str, Any], Span]:
         args, end = c[3]
@@ -565,10 +568,10 @@ class Lowering(Transformer[Token, Any]):
         return (tuple(c), c[-1].span if c else None)
 
     def argument(self, c: list[Any]) -> ir.Argument:
-        return ir.Argument(span=self._span(c[0], c[1]), name=self._ident(c[0]), value=c[1])
+        return ir.Argument.model_construct(span=self._span(c[0], c[1]), name=self._ident(c[0]), value=c[1])
 
     def show_message_stmt(self, c: list[Any]) -> ir.ShowMessage:
-        return ir.ShowMessage(
+        return ir.ShowMessage.model_construct(
             span=self._span(c[0], c[-1]),
             kind=str(c[2]),
             text=c[3],
@@ -579,7 +582,7 @@ class Lowering(Transformer[Token, Any]):
 
     def show_page_stmt(self, c: list[Any]) -> ir.ShowPage:
         args, _end = c[3]
-        return ir.ShowPage(span=self._span(c[0], c[2]), page=self._ident(c[2]), arguments=args)
+        return ir.ShowPage.model_construct(span=self._span(c[0], c[2]), page=self._ident(c[2]), arguments=args)
 
     def close_page_stmt(self, c: list[Any]) -> ir.ClosePage:
         count = int(c[2]) if len(c) > 2 else 1
@@ -590,10 +593,10 @@ class Lowering(Transformer[Token, Any]):
                 self._sp(c[2]),
                 label="closes no page",
             )
-        return ir.ClosePage(span=self._span(c[0], c[-1]), count=count)
+        return ir.ClosePage.model_construct(span=self._span(c[0], c[-1]), count=count)
 
     def validation_feedback_stmt(self, c: list[Any]) -> ir.ValidationFeedback:
-        return ir.ValidationFeedback(
+        return ir.ValidationFeedback.model_construct(
             span=self._span(c[0], c[4]),
             variable=self._var(c[2]),
             member=self._ident(c[3]),
@@ -602,7 +605,7 @@ class Lowering(Transformer[Token, Any]):
 
     def log_stmt(self, c: list[Any]) -> ir.Log:
         node = c[2] if len(c) > 3 else None
-        return ir.Log(
+        return ir.Log.model_construct(
             span=self._span(c[0], c[-1]),
             level=str(c[1]),
             node=node,
@@ -615,36 +618,36 @@ class Lowering(Transformer[Token, Any]):
         return unquote(c[1])
 
     def sync_all(self, c: list[Any]) -> ir.SyncAll:
-        return ir.SyncAll(span=self._span(c[0], c[1]))
+        return ir.SyncAll.model_construct(span=self._span(c[0], c[1]))
 
     def sync_unsynchronized(self, c: list[Any]) -> ir.SyncUnsynchronized:
-        return ir.SyncUnsynchronized(span=self._span(c[0], c[1]))
+        return ir.SyncUnsynchronized.model_construct(span=self._span(c[0], c[1]))
 
     def sync_selected(self, c: list[Any]) -> ir.SyncSelected:
-        return ir.SyncSelected(span=self._span(c[0], c[-1]), items=tuple(c[1:]))
+        return ir.SyncSelected.model_construct(span=self._span(c[0], c[-1]), items=tuple(c[1:]))
 
     def cancel_sync_stmt(self, c: list[Any]) -> ir.CancelSync:
-        return ir.CancelSync(span=self._span(c[0], c[1]))
+        return ir.CancelSync.model_construct(span=self._span(c[0], c[1]))
 
     def clear_from_device_stmt(self, c: list[Any]) -> ir.ClearFromDevice:
-        return ir.ClearFromDevice(span=self._span(c[0], c[3]), entity=self._ident(c[3]))
+        return ir.ClearFromDevice.model_construct(span=self._span(c[0], c[3]), entity=self._ident(c[3]))
 
     def sync_to_device_stmt(self, c: list[Any]) -> ir.SyncToDevice:
-        return ir.SyncToDevice(span=self._span(c[0], c[3]), value=c[3])
+        return ir.SyncToDevice.model_construct(span=self._span(c[0], c[3]), value=c[3])
 
     # ---- expressions ---------------------------------------------------------------------------
 
     def if_expr(self, c: list[Any]) -> ir.IfExpr:
-        return ir.IfExpr(span=self._span(c[0], c[5]), condition=c[1], then=c[3], otherwise=c[5])
+        return ir.IfExpr.model_construct(span=self._span(c[0], c[5]), condition=c[1], then=c[3], otherwise=c[5])
 
     def or_op(self, c: list[Any]) -> ir.Logical:
-        return ir.Logical(span=self._span(c[0], c[2]), op="or", left=c[0], right=c[2])
+        return ir.Logical.model_construct(span=self._span(c[0], c[2]), op="or", left=c[0], right=c[2])
 
     def and_op(self, c: list[Any]) -> ir.Logical:
-        return ir.Logical(span=self._span(c[0], c[2]), op="and", left=c[0], right=c[2])
+        return ir.Logical.model_construct(span=self._span(c[0], c[2]), op="and", left=c[0], right=c[2])
 
     def compare(self, c: list[Any]) -> ir.Compare:
-        return ir.Compare(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
+        return ir.Compare.model_construct(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
 
     def compare_op(self, c: list[Any]) -> Token:
         return cast(Token, c[0])
@@ -652,40 +655,40 @@ class Lowering(Transformer[Token, Any]):
     add_op = mul_op = compare_op
 
     def binary(self, c: list[Any]) -> ir.Binary:
-        return ir.Binary(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
+        return ir.Binary.model_construct(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
 
     def negate(self, c: list[Any]) -> ir.Negate:
-        return ir.Negate(span=self._span(c[0], c[1]), operand=c[1])
+        return ir.Negate.model_construct(span=self._span(c[0], c[1]), operand=c[1])
 
     def not_op(self, c: list[Any]) -> ir.Not:
-        return ir.Not(span=self._span(c[0], c[1]), operand=c[1])
+        return ir.Not.model_construct(span=self._span(c[0], c[1]), operand=c[1])
 
     def variable(self, c: list[Any]) -> ir.Variable:
         return self._var(c[0])
 
     def member_path(self, c: list[Any]) -> ir.MemberPath:
-        return ir.MemberPath(
+        return ir.MemberPath.model_construct(
             span=self._span(c[0], c[-1]),
             variable=self._var(c[0]),
             steps=tuple(self._ident(t) for t in c[1:]),
         )
 
     def name_ref(self, c: list[Any]) -> ir.NameRef:
-        return ir.NameRef(span=self._sp(c[0]), name=self._ident(c[0]))
+        return ir.NameRef.model_construct(span=self._sp(c[0]), name=self._ident(c[0]))
 
     def token(self, c: list[Any]) -> ir.TokenRef:
-        return ir.TokenRef(span=self._sp(c[0]), name=str(c[0])[2:-2])
+        return ir.TokenRef.model_construct(span=self._sp(c[0]), name=str(c[0])[2:-2])
 
     def function_call(self, c: list[Any]) -> ir.FunctionCall:
-        return ir.FunctionCall(
+        return ir.FunctionCall.model_construct(
             span=self._span(c[0], c[-1]), name=self._ident(c[0]), args=tuple(c[1:])
         )
 
     def sort_key(self, c: list[Any]) -> ir.SortKey:
-        return ir.SortKey(span=self._span(c[0], c[1]), key=c[0], descending=str(c[1]) == "desc")
+        return ir.SortKey.model_construct(span=self._span(c[0], c[1]), key=c[0], descending=str(c[1]) == "desc")
 
     def string(self, c: list[Any]) -> ir.StringLit:
-        return ir.StringLit(span=self._sp(c[0]), value=unquote(c[0]))
+        return ir.StringLit.model_construct(span=self._sp(c[0]), value=unquote(c[0]))
 
     def integer(self, c: list[Any]) -> ir.IntegerLit:
         value = int(c[0])
@@ -697,51 +700,51 @@ class Lowering(Transformer[Token, Any]):
                 label="larger than 9223372036854775807",
                 help="write it as a Decimal (with a decimal point) if you need a larger number",
             )
-        return ir.IntegerLit(span=self._sp(c[0]), value=value)
+        return ir.IntegerLit.model_construct(span=self._sp(c[0]), value=value)
 
     def decimal(self, c: list[Any]) -> ir.DecimalLit:
-        return ir.DecimalLit(span=self._sp(c[0]), value=Decimal(str(c[0])))
+        return ir.DecimalLit.model_construct(span=self._sp(c[0]), value=Decimal(str(c[0])))
 
     def true(self, c: list[Any]) -> ir.BooleanLit:
-        return ir.BooleanLit(span=self._sp(c[0]), value=True)
+        return ir.BooleanLit.model_construct(span=self._sp(c[0]), value=True)
 
     def false(self, c: list[Any]) -> ir.BooleanLit:
-        return ir.BooleanLit(span=self._sp(c[0]), value=False)
+        return ir.BooleanLit.model_construct(span=self._sp(c[0]), value=False)
 
     def empty(self, c: list[Any]) -> ir.EmptyLit:
-        return ir.EmptyLit(span=self._sp(c[0]))
+        return ir.EmptyLit.model_construct(span=self._sp(c[0]))
 
     # ---- XPath ---------------------------------------------------------------------------------
 
     def xpath(self, c: list[Any]) -> ir.XPathConstraint:
-        return ir.XPathConstraint(span=c[0].span, expr=c[0])
+        return ir.XPathConstraint.model_construct(span=c[0].span, expr=c[0])
 
     def xp_or_op(self, c: list[Any]) -> ir.XPathLogical:
-        return ir.XPathLogical(span=self._span(c[0], c[2]), op="or", left=c[0], right=c[2])
+        return ir.XPathLogical.model_construct(span=self._span(c[0], c[2]), op="or", left=c[0], right=c[2])
 
     def xp_and_op(self, c: list[Any]) -> ir.XPathLogical:
-        return ir.XPathLogical(span=self._span(c[0], c[2]), op="and", left=c[0], right=c[2])
+        return ir.XPathLogical.model_construct(span=self._span(c[0], c[2]), op="and", left=c[0], right=c[2])
 
     def xp_not_op(self, c: list[Any]) -> ir.XPathNot:
-        return ir.XPathNot(span=self._span(c[0], c[1]), operand=c[1])
+        return ir.XPathNot.model_construct(span=self._span(c[0], c[1]), operand=c[1])
 
     def xp_compare(self, c: list[Any]) -> ir.XPathCompare:
-        return ir.XPathCompare(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
+        return ir.XPathCompare.model_construct(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
 
     def xp_test(self, c: list[Any]) -> ir.XPathTest:
-        return ir.XPathTest(span=c[0].span, operand=c[0])
+        return ir.XPathTest.model_construct(span=c[0].span, operand=c[0])
 
     def xp_string_function(self, c: list[Any]) -> ir.XPathFunction:
-        return ir.XPathFunction(span=self._span(c[0], c[2]), name=str(c[0]), path=c[1], value=c[2])
+        return ir.XPathFunction.model_construct(span=self._span(c[0], c[2]), name=str(c[0]), path=c[1], value=c[2])
 
     def xp_path(self, c: list[Any]) -> ir.XPathPath:
-        return ir.XPathPath(span=self._span(c[0], c[-1]), steps=tuple(self._ident(t) for t in c))
+        return ir.XPathPath.model_construct(span=self._span(c[0], c[-1]), steps=tuple(self._ident(t) for t in c))
 
     def xp_string(self, c: list[Any]) -> ir.StringLit | ir.TokenRef:
         value = unquote(c[0])
         if value.startswith("[%") and value.endswith("%]") and value[2:-2].isidentifier():
-            return ir.TokenRef(span=self._sp(c[0]), name=value[2:-2])
-        return ir.StringLit(span=self._sp(c[0]), value=value)
+            return ir.TokenRef.model_construct(span=self._sp(c[0]), name=value[2:-2])
+        return ir.StringLit.model_construct(span=self._sp(c[0]), value=value)
 
     xp_integer = integer
     xp_decimal = decimal
@@ -753,7 +756,7 @@ class Lowering(Transformer[Token, Any]):
     xp_token = token
 
     def xp_true(self, c: list[Any]) -> ir.BooleanLit:
-        return ir.BooleanLit(span=self._sp(c[0]), value=True)
+        return ir.BooleanLit.model_construct(span=self._sp(c[0]), value=True)
 
     def xp_false(self, c: list[Any]) -> ir.BooleanLit:
-        return ir.BooleanLit(span=self._sp(c[0]), value=False)
+        return ir.BooleanLit.model_construct(span=self._sp(c[0]), value=False)

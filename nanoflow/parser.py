@@ -14,6 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from nanoflow import ir
 from nanoflow.diagnostics import Diagnostic
+from nanoflow.gc_pause import gc_paused
 from nanoflow.lowering import Lowering
 from nanoflow.source import SourceFile, Span
 
@@ -49,7 +50,8 @@ def parse_source(source: SourceFile) -> tuple[ir.ModuleFile | None, list[Diagnos
         _lowering.sink.items.clear()
         _lowering.sink._seen.clear()
         try:
-            tree = parser.parse(source.text)
+            with gc_paused():
+                tree = parser.parse(source.text)
         except UnexpectedInput as error:
             return None, [syntax_diagnostic(source, error)]
         problems = list(_lowering.sink.items)

@@ -331,6 +331,8 @@ def return_type(nodes: list[ir.Stmt]) -> str | None:
         if isinstance(node, ir.Return) and node.value is not None:
             value = node.value
             if isinstance(value, ir.Variable):
+                if value.name not in VARIABLE_TYPES:
+                    pytest.fail(f"add the type of the returned ${value.name} to VARIABLE_TYPES")
                 return VARIABLE_TYPES[value.name]
             literal_types = {
                 ir.BooleanLit: "Boolean",
