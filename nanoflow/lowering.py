@@ -57,14 +57,18 @@ class Lowering(Transformer[Token, Any]):
         module = children[0]
         decls = tuple(children[1:])
         end = decls[-1] if decls else module
-        return ir.ModuleFile.model_construct(span=self._span(module, end), module=module, declarations=decls)
+        return ir.ModuleFile.model_construct(
+            span=self._span(module, end), module=module, declarations=decls
+        )
 
     def module_decl(self, c: list[Any]) -> ir.Ident:
         return self._ident(c[1])
 
     def enumeration(self, c: list[Any]) -> ir.Enumeration:
         values = tuple(c[2:])
-        return ir.Enumeration.model_construct(span=self._span(c[0], c[1]), name=self._ident(c[1]), values=values)
+        return ir.Enumeration.model_construct(
+            span=self._span(c[0], c[1]), name=self._ident(c[1]), values=values
+        )
 
     def enum_value(self, c: list[Any]) -> ir.EnumValue:
         return ir.EnumValue.model_construct(
@@ -251,7 +255,9 @@ class Lowering(Transformer[Token, Any]):
 
     def named_type(self, c: list[Any]) -> ir.NamedType:
         length = int(c[1]) if len(c) > 1 else None
-        return ir.NamedType.model_construct(span=self._span(c[0], c[-1]), name=self._ident(c[0]), length=length)
+        return ir.NamedType.model_construct(
+            span=self._span(c[0], c[-1]), name=self._ident(c[0]), length=length
+        )
 
     def list_type(self, c: list[Any]) -> ir.ListTypeRef:
         return ir.ListTypeRef.model_construct(span=self._span(c[0], c[2]), entity=self._ident(c[2]))
@@ -289,7 +295,9 @@ class Lowering(Transformer[Token, Any]):
         return ("parameters", tuple(c), self._span(c[0], c[-1]))
 
     def parameter(self, c: list[Any]) -> ir.Parameter:
-        return ir.Parameter.model_construct(span=self._span(c[0], c[1]), variable=self._var(c[0]), type=c[1])
+        return ir.Parameter.model_construct(
+            span=self._span(c[0], c[1]), variable=self._var(c[0]), type=c[1]
+        )
 
     def returns_clause(self, c: list[Any]) -> tuple[str, Any, Span]:
         return ("returns", c[1], self._span(c[0], c[1]))
@@ -302,7 +310,9 @@ class Lowering(Transformer[Token, Any]):
 
     def page(self, c: list[Any]) -> ir.Page:
         params = c[2][1] if len(c) > 2 else ()
-        return ir.Page.model_construct(span=self._span(c[0], c[1]), name=self._ident(c[1]), parameters=params)
+        return ir.Page.model_construct(
+            span=self._span(c[0], c[1]), name=self._ident(c[1]), parameters=params
+        )
 
     def action(self, c: list[Any]) -> ir.Action:
         params: tuple[ir.Parameter, ...] = ()
@@ -328,7 +338,9 @@ class Lowering(Transformer[Token, Any]):
         return stmt.model_copy(update={"handler": handler})
 
     def handler_custom(self, c: list[Any]) -> ir.ErrorHandler:
-        return ir.ErrorHandler.model_construct(span=self._span(c[0], c[1]), kind="custom", body=c[2])
+        return ir.ErrorHandler.model_construct(
+            span=self._span(c[0], c[1]), kind="custom", body=c[2]
+        )
 
     def handler_continue(self, c: list[Any]) -> ir.ErrorHandler:
         return ir.ErrorHandler.model_construct(span=self._span(c[0], c[2]), kind="continue")
@@ -345,7 +357,9 @@ class Lowering(Transformer[Token, Any]):
         )
 
     def set_stmt(self, c: list[Any]) -> ir.Set:
-        return ir.Set.model_construct(span=self._span(c[0], c[2]), variable=self._var(c[1]), value=c[2])
+        return ir.Set.model_construct(
+            span=self._span(c[0], c[2]), variable=self._var(c[1]), value=c[2]
+        )
 
     def output_stmt(self, c: list[Any]) -> Any:
         cls, fields, end = c[1]
@@ -450,13 +464,17 @@ class Lowering(Transformer[Token, Any]):
         return ir.Add.model_construct(span=self._span(c[0], c[3]), value=c[1], list=self._var(c[3]))
 
     def remove_stmt(self, c: list[Any]) -> ir.Remove:
-        return ir.Remove.model_construct(span=self._span(c[0], c[3]), value=c[1], list=self._var(c[3]))
+        return ir.Remove.model_construct(
+            span=self._span(c[0], c[3]), value=c[1], list=self._var(c[3])
+        )
 
     def clear_stmt(self, c: list[Any]) -> ir.Clear:
         return ir.Clear.model_construct(span=self._span(c[0], c[1]), list=self._var(c[1]))
 
     def if_stmt(self, c: list[Any]) -> ir.If:
-        branches = [ir.IfBranch.model_construct(span=self._span(c[0], c[2]), condition=c[1], body=c[2])]
+        branches = [
+            ir.IfBranch.model_construct(span=self._span(c[0], c[2]), condition=c[1], body=c[2])
+        ]
         otherwise = None
         for item in c[3:]:
             if isinstance(item, ir.IfBranch):
@@ -464,7 +482,9 @@ class Lowering(Transformer[Token, Any]):
             else:
                 otherwise = item[1]
         end = otherwise if otherwise is not None else branches[-1]
-        return ir.If.model_construct(span=self._span(c[0], end), branches=tuple(branches), otherwise=otherwise)
+        return ir.If.model_construct(
+            span=self._span(c[0], end), branches=tuple(branches), otherwise=otherwise
+        )
 
     def else_if(self, c: list[Any]) -> ir.IfBranch:
         return ir.IfBranch.model_construct(span=self._span(c[0], c[3]), condition=c[2], body=c[3])
@@ -482,7 +502,9 @@ class Lowering(Transformer[Token, Any]):
         )
 
     def switch_case(self, c: list[Any]) -> ir.SwitchCase:
-        return ir.SwitchCase.model_construct(span=self._span(c[0], c[-2]), values=tuple(c[1:-1]), body=c[-1])
+        return ir.SwitchCase.model_construct(
+            span=self._span(c[0], c[-2]), values=tuple(c[1:-1]), body=c[-1]
+        )
 
     def case_name(self, c: list[Any]) -> ir.CaseValue:
         return ir.CaseValue.model_construct(span=self._sp(c[0]), kind="name", name=str(c[0]))
@@ -515,7 +537,9 @@ class Lowering(Transformer[Token, Any]):
         )
 
     def type_case(self, c: list[Any]) -> ir.TypeCase:
-        return ir.TypeCase.model_construct(span=self._span(c[0], c[1]), entity=self._ident(c[1]), body=c[2])
+        return ir.TypeCase.model_construct(
+            span=self._span(c[0], c[1]), entity=self._ident(c[1]), body=c[2]
+        )
 
     def type_case_empty(self, c: list[Any]) -> tuple[str, ir.Block, Span]:
         return ("empty", c[2], self._span(c[0], c[1]))
@@ -568,7 +592,9 @@ class Lowering(Transformer[Token, Any]):
         return (tuple(c), c[-1].span if c else None)
 
     def argument(self, c: list[Any]) -> ir.Argument:
-        return ir.Argument.model_construct(span=self._span(c[0], c[1]), name=self._ident(c[0]), value=c[1])
+        return ir.Argument.model_construct(
+            span=self._span(c[0], c[1]), name=self._ident(c[0]), value=c[1]
+        )
 
     def show_message_stmt(self, c: list[Any]) -> ir.ShowMessage:
         return ir.ShowMessage.model_construct(
@@ -582,7 +608,9 @@ class Lowering(Transformer[Token, Any]):
 
     def show_page_stmt(self, c: list[Any]) -> ir.ShowPage:
         args, _end = c[3]
-        return ir.ShowPage.model_construct(span=self._span(c[0], c[2]), page=self._ident(c[2]), arguments=args)
+        return ir.ShowPage.model_construct(
+            span=self._span(c[0], c[2]), page=self._ident(c[2]), arguments=args
+        )
 
     def close_page_stmt(self, c: list[Any]) -> ir.ClosePage:
         count = int(c[2]) if len(c) > 2 else 1
@@ -630,7 +658,9 @@ class Lowering(Transformer[Token, Any]):
         return ir.CancelSync.model_construct(span=self._span(c[0], c[1]))
 
     def clear_from_device_stmt(self, c: list[Any]) -> ir.ClearFromDevice:
-        return ir.ClearFromDevice.model_construct(span=self._span(c[0], c[3]), entity=self._ident(c[3]))
+        return ir.ClearFromDevice.model_construct(
+            span=self._span(c[0], c[3]), entity=self._ident(c[3])
+        )
 
     def sync_to_device_stmt(self, c: list[Any]) -> ir.SyncToDevice:
         return ir.SyncToDevice.model_construct(span=self._span(c[0], c[3]), value=c[3])
@@ -638,16 +668,24 @@ class Lowering(Transformer[Token, Any]):
     # ---- expressions ---------------------------------------------------------------------------
 
     def if_expr(self, c: list[Any]) -> ir.IfExpr:
-        return ir.IfExpr.model_construct(span=self._span(c[0], c[5]), condition=c[1], then=c[3], otherwise=c[5])
+        return ir.IfExpr.model_construct(
+            span=self._span(c[0], c[5]), condition=c[1], then=c[3], otherwise=c[5]
+        )
 
     def or_op(self, c: list[Any]) -> ir.Logical:
-        return ir.Logical.model_construct(span=self._span(c[0], c[2]), op="or", left=c[0], right=c[2])
+        return ir.Logical.model_construct(
+            span=self._span(c[0], c[2]), op="or", left=c[0], right=c[2]
+        )
 
     def and_op(self, c: list[Any]) -> ir.Logical:
-        return ir.Logical.model_construct(span=self._span(c[0], c[2]), op="and", left=c[0], right=c[2])
+        return ir.Logical.model_construct(
+            span=self._span(c[0], c[2]), op="and", left=c[0], right=c[2]
+        )
 
     def compare(self, c: list[Any]) -> ir.Compare:
-        return ir.Compare.model_construct(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
+        return ir.Compare.model_construct(
+            span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2]
+        )
 
     def compare_op(self, c: list[Any]) -> Token:
         return cast(Token, c[0])
@@ -655,7 +693,9 @@ class Lowering(Transformer[Token, Any]):
     add_op = mul_op = compare_op
 
     def binary(self, c: list[Any]) -> ir.Binary:
-        return ir.Binary.model_construct(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
+        return ir.Binary.model_construct(
+            span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2]
+        )
 
     def negate(self, c: list[Any]) -> ir.Negate:
         return ir.Negate.model_construct(span=self._span(c[0], c[1]), operand=c[1])
@@ -685,7 +725,9 @@ class Lowering(Transformer[Token, Any]):
         )
 
     def sort_key(self, c: list[Any]) -> ir.SortKey:
-        return ir.SortKey.model_construct(span=self._span(c[0], c[1]), key=c[0], descending=str(c[1]) == "desc")
+        return ir.SortKey.model_construct(
+            span=self._span(c[0], c[1]), key=c[0], descending=str(c[1]) == "desc"
+        )
 
     def string(self, c: list[Any]) -> ir.StringLit:
         return ir.StringLit.model_construct(span=self._sp(c[0]), value=unquote(c[0]))
@@ -720,25 +762,35 @@ class Lowering(Transformer[Token, Any]):
         return ir.XPathConstraint.model_construct(span=c[0].span, expr=c[0])
 
     def xp_or_op(self, c: list[Any]) -> ir.XPathLogical:
-        return ir.XPathLogical.model_construct(span=self._span(c[0], c[2]), op="or", left=c[0], right=c[2])
+        return ir.XPathLogical.model_construct(
+            span=self._span(c[0], c[2]), op="or", left=c[0], right=c[2]
+        )
 
     def xp_and_op(self, c: list[Any]) -> ir.XPathLogical:
-        return ir.XPathLogical.model_construct(span=self._span(c[0], c[2]), op="and", left=c[0], right=c[2])
+        return ir.XPathLogical.model_construct(
+            span=self._span(c[0], c[2]), op="and", left=c[0], right=c[2]
+        )
 
     def xp_not_op(self, c: list[Any]) -> ir.XPathNot:
         return ir.XPathNot.model_construct(span=self._span(c[0], c[1]), operand=c[1])
 
     def xp_compare(self, c: list[Any]) -> ir.XPathCompare:
-        return ir.XPathCompare.model_construct(span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2])
+        return ir.XPathCompare.model_construct(
+            span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2]
+        )
 
     def xp_test(self, c: list[Any]) -> ir.XPathTest:
         return ir.XPathTest.model_construct(span=c[0].span, operand=c[0])
 
     def xp_string_function(self, c: list[Any]) -> ir.XPathFunction:
-        return ir.XPathFunction.model_construct(span=self._span(c[0], c[2]), name=str(c[0]), path=c[1], value=c[2])
+        return ir.XPathFunction.model_construct(
+            span=self._span(c[0], c[2]), name=str(c[0]), path=c[1], value=c[2]
+        )
 
     def xp_path(self, c: list[Any]) -> ir.XPathPath:
-        return ir.XPathPath.model_construct(span=self._span(c[0], c[-1]), steps=tuple(self._ident(t) for t in c))
+        return ir.XPathPath.model_construct(
+            span=self._span(c[0], c[-1]), steps=tuple(self._ident(t) for t in c)
+        )
 
     def xp_string(self, c: list[Any]) -> ir.StringLit | ir.TokenRef:
         value = unquote(c[0])
