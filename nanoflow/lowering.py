@@ -144,8 +144,8 @@ class Lowering(Transformer[Token, Any]):
     def event_handler(self, c: list[Any]) -> ir.EventHandler:
         return ir.EventHandler.model_construct(
             span=self._span(c[0], c[3]),
-            moment=str(c[1]),
-            action=str(c[2]),
+            moment=cast(Any, str(c[1])),
+            action=cast(Any, str(c[2])),
             microflow=self._ident(c[3]),
         )
 
@@ -279,7 +279,7 @@ class Lowering(Transformer[Token, Any]):
                     parameters = item[1]
         return ir.Flow.model_construct(
             span=self._span(c[0], c[1]),
-            kind=str(c[0]),
+            kind=cast(Any, str(c[0])),
             name=self._ident(c[1]),
             parameters=parameters,
             returns=returns,
@@ -599,7 +599,7 @@ class Lowering(Transformer[Token, Any]):
     def show_message_stmt(self, c: list[Any]) -> ir.ShowMessage:
         return ir.ShowMessage.model_construct(
             span=self._span(c[0], c[-1]),
-            kind=str(c[2]),
+            kind=cast(Any, str(c[2])),
             text=c[3],
             blocking=len(c) > 4,
         )
@@ -635,7 +635,7 @@ class Lowering(Transformer[Token, Any]):
         node = c[2] if len(c) > 3 else None
         return ir.Log.model_construct(
             span=self._span(c[0], c[-1]),
-            level=str(c[1]),
+            level=cast(Any, str(c[1])),
             node=node,
             text=c[-1],
         )
@@ -684,7 +684,10 @@ class Lowering(Transformer[Token, Any]):
 
     def compare(self, c: list[Any]) -> ir.Compare:
         return ir.Compare.model_construct(
-            span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2]
+            span=self._span(c[0], c[2]),
+            op=cast(Any, str(c[1])),
+            left=c[0],
+            right=c[2],
         )
 
     def compare_op(self, c: list[Any]) -> Token:
@@ -694,7 +697,10 @@ class Lowering(Transformer[Token, Any]):
 
     def binary(self, c: list[Any]) -> ir.Binary:
         return ir.Binary.model_construct(
-            span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2]
+            span=self._span(c[0], c[2]),
+            op=cast(Any, str(c[1])),
+            left=c[0],
+            right=c[2],
         )
 
     def negate(self, c: list[Any]) -> ir.Negate:
@@ -776,7 +782,10 @@ class Lowering(Transformer[Token, Any]):
 
     def xp_compare(self, c: list[Any]) -> ir.XPathCompare:
         return ir.XPathCompare.model_construct(
-            span=self._span(c[0], c[2]), op=str(c[1]), left=c[0], right=c[2]
+            span=self._span(c[0], c[2]),
+            op=cast(Any, str(c[1])),
+            left=c[0],
+            right=c[2],
         )
 
     def xp_test(self, c: list[Any]) -> ir.XPathTest:
@@ -784,7 +793,10 @@ class Lowering(Transformer[Token, Any]):
 
     def xp_string_function(self, c: list[Any]) -> ir.XPathFunction:
         return ir.XPathFunction.model_construct(
-            span=self._span(c[0], c[2]), name=str(c[0]), path=c[1], value=c[2]
+            span=self._span(c[0], c[2]),
+            name=cast(Any, str(c[0])),
+            path=c[1],
+            value=c[2],
         )
 
     def xp_path(self, c: list[Any]) -> ir.XPathPath:
