@@ -128,6 +128,17 @@ class DeclarationChecker:
             )
 
     def event_handler(self, info: EntityInfo, handler: ir.EventHandler) -> None:
+        qname = self.names.qualify(handler.microflow.text, info.module)
+        other = self.names.callables.get(qname)
+        if other is not None and other.kind != "microflow":
+            self.sink.error(
+                "NF509",
+                f"event handler `{qname}` is a {other.kind}: handlers run on the server and must "
+                "be microflows",
+                handler.microflow.span,
+                label="not a microflow",
+            )
+            return
         callee = self.names.resolve_callable(
             handler.microflow, info.module, ("microflow",), "microflow", "NF106"
         )
@@ -187,11 +198,12 @@ class DeclarationChecker:
                     other = (ends - {qname}) or {qname}
                     partner = other.pop()
                     if partner not in never and partner != "*":
+                        assert assoc.decl is not None
                         self.sink.error(
                             "NF507",
                             f"`{qname}` is `never` but association `{assoc.qname}` links it to "
                             f"`{partner}`, which is not `never`",
-                            entry.span,
+                            assoc.decl.name.span,
                             label="`never` entities associate only with `never` entities",
                         )
 
@@ -208,7 +220,7 @@ class DeclarationChecker:
                     self.sink.error(
                         "NF602",
                         f"`{entity.qname}` already has an access rule for role `{role.qname}`",
-                        rule.role.span,
+                        rule.entity.span,
                         label="second rule",
                         help="merge the rights into one rule",
                     )

@@ -200,7 +200,14 @@ class ExpressionChecker:
                 return t.ERROR
             return operand
         if isinstance(expr, ir.Not):
-            self.condition(expr.operand, "the operand of `not`")
+            operand = self.check(expr.operand, t.BOOLEAN)
+            if operand not in (t.BOOLEAN, t.ERROR):
+                self.error(
+                    "NF301",
+                    f"`not` needs a Boolean, not {t.describe(operand)}",
+                    expr.span,
+                    label=f"the operand is {t.describe(operand)}",
+                )
             return t.BOOLEAN
         if isinstance(expr, ir.Binary):
             return self.binary(expr)
@@ -258,7 +265,7 @@ class ExpressionChecker:
                     "NF306",
                     f"`{where}` is {t.describe(current)}, not an object: it has no member "
                     f"`{step.text}`",
-                    step.span,
+                    expr.variable.span if index == 0 else steps[index - 1].span,
                     label="cannot read a member here",
                     help="a reference set gives a list; use a list function such as `head`"
                     if isinstance(current, t.ListType)

@@ -188,7 +188,10 @@ class FlowChecker:
     def check(self) -> None:
         flow = self.ctx.flow
         for param in flow.parameters:
-            self.declare(param.variable, self.ctx.info.parameters.get(param.variable.name, t.ERROR))
+            if param.variable.name not in self.ctx.types:
+                self.declare(
+                    param.variable, self.ctx.info.parameters.get(param.variable.name, t.ERROR)
+                )
         end = self.block(flow.body, self.defined)
         returns = self.ctx.info.returns
         if end is not None and returns not in (None, t.NOTHING):
@@ -380,7 +383,7 @@ class FlowChecker:
             return self.defined
         if isinstance(stmt, ir.ShowPage):
             page = self.names.resolve_callable(stmt.page, ctx.module, ("page",), "page", "NF108")
-            self.arguments(stmt.arguments, page, stmt.span)
+            self.arguments(stmt.arguments, page, stmt.page.span)
             return self.defined
         if isinstance(stmt, ir.ClosePage):
             return self.defined
@@ -448,7 +451,8 @@ class FlowChecker:
         if declared is None:
             self.error(
                 "NF204",
-                f"`declare ${stmt.variable.name}` needs a type or a value",
+                f"cannot tell the type of `${stmt.variable.name}`: `declare` needs a type or a "
+                "value",
                 stmt.span,
                 label="type unknown",
                 help=f"write `declare ${stmt.variable.name}: Type` or "
@@ -688,7 +692,7 @@ class FlowChecker:
                     stmt.span,
                     label="nanoflows only",
                 )
-        self.arguments(stmt.arguments, callee, stmt.span)
+        self.arguments(stmt.arguments, callee, stmt.target.span)
         if callee is not None and kind == "microflow" and ctx.nanoflow:
             for name, param_type in callee.parameters.items():
                 if not (t.is_primitive(param_type) or param_type == t.ERROR):
@@ -836,12 +840,21 @@ class FlowChecker:
                     continue
                 if value.kind == "name" and value.name not in values:
                     if enum_name:
-                        message = f"`{value.name}` is not a value of `{enum_name}`"
-                        help_text = suggest(value.name, values)
+                        self.error(
+                            "NF105",
+                            f"unknown value `{value.name}` of enumeration `{enum_name}`",
+                            value.span,
+                            label="no value of that name",
+                            help=suggest(value.name, values),
+                        )
                     else:
-                        message = f"`{value.name}` is not a Boolean value"
-                        help_text = "use `true` or `false`"
-                    self.error("NF311", message, value.span, label="no such case", help=help_text)
+                        self.error(
+                            "NF311",
+                            f"`{value.name}` is not a Boolean value",
+                            value.span,
+                            label="no such case",
+                            help="use `true` or `false`",
+                        )
                 elif value.kind in ("true", "false") and subject != t.BOOLEAN:
                     self.error(
                         "NF311",

@@ -25,7 +25,6 @@ CODES: dict[str, str] = {
     "NF111": "unknown argument name",
     "NF112": "missing argument",
     "NF113": "unknown token",
-    "NF114": "ambiguous name",
     "NF120": "duplicate declaration",
     "NF121": "duplicate member",
     "NF122": "duplicate enumeration value",

@@ -391,7 +391,13 @@ class NameTable:
         return text if "." in text else f"{module}.{text}"
 
     def _unknown(
-        self, code: str, what: str, ident: ir.Ident, candidates: Iterable[str], module: str
+        self,
+        code: str,
+        what: str,
+        ident: ir.Ident,
+        candidates: Iterable[str],
+        module: str,
+        unqualified: Iterable[str] = (),
     ) -> None:
         pool = list(candidates)
         help_text = ""
@@ -403,6 +409,7 @@ class NameTable:
                 help_text = f"names of other modules are qualified: did you mean `{others[0]}`?"
             else:
                 local = [c.split(".", 1)[1] for c in pool if c.startswith(module + ".")]
+                local.extend(unqualified)
                 help_text = suggest(ident.text, local)
         self.sink.error(
             code,
@@ -483,8 +490,8 @@ class NameTable:
                 )
                 return t.ERROR
             return t.ObjectType(entity.qname)
-        pool = [*t.PRIMITIVE_NAMES, *self.enums] + ([] if attribute else list(self.entities))
-        self._unknown("NF104", "type", ref.name, pool, module)
+        pool = [*self.enums] + ([] if attribute else list(self.entities))
+        self._unknown("NF104", "type", ref.name, pool, module, t.PRIMITIVE_NAMES)
         return t.ERROR
 
     def is_a(self, entity: str, ancestor: str) -> bool:

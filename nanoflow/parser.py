@@ -172,6 +172,14 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
             )
             code = "NF001"
             message = f"unexpected {_describe_token(token)}"
+            if str(token) == "/" and source.text.startswith("/*", token.start_pos or 0):
+                return Diagnostic(
+                    "NF002",
+                    "unterminated block comment",
+                    span,
+                    label="this comment is never closed",
+                    help="close the comment with `*/`",
+                )
         expected = set(getattr(error, "accepts", None) or error.expected)
         words = describe_expected(expected, parser)
         label = f"expected {_join(words)}" if words else "not expected here"

@@ -109,7 +109,7 @@ def test_enumeration_switch_must_cover_every_value_and_empty() -> None:
   switch $i/Hue { case Red, Green, empty { } }
   switch $i/Hue { case Red { } case Blue { } else { } }
 }"""
-    assert codes(body) == [("NF310", 2), ("NF311", 4)]
+    assert codes(body) == [("NF310", 2), ("NF105", 4)]
 
 
 def test_bare_enumeration_values_resolve_from_the_expected_type() -> None:

@@ -1,0 +1,12 @@
+module Sales
+
+entity Order {
+  Total: Decimal
+}
+
+/* TODO: the rest of the domain model
+//~ NF002 @1 unterminated block comment
+
+entity Customer {
+  Name: String
+}
