@@ -283,6 +283,7 @@ class FlowChecker:
             return self.declare_stmt(stmt)
         if isinstance(stmt, ir.Set):
             var_type = self._lookup(stmt.variable)
+            exprs.types[id(stmt.variable)] = var_type
             if stmt.variable.name in ctx.readonly:
                 self.error(
                     "NF205",
