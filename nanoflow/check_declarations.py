@@ -38,6 +38,15 @@ class DeclarationChecker:
         for module, flow in self.names.flows:
             for role in flow.allow:
                 self.names.resolve_role(role, module)
+            if flow.entity_access and flow.kind == "nanoflow":
+                self.sink.error(
+                    "NF511",
+                    "`with entity access` applies to microflows: a nanoflow always sees what was "
+                    "synchronized to the device",
+                    flow.name.span,
+                    label="not for nanoflows",
+                    help="remove `with entity access`",
+                )
 
     # ---- entities -------------------------------------------------------------------------------
 
@@ -98,6 +107,8 @@ class DeclarationChecker:
         elif isinstance(value, ir.StringLit):
             ok = t.is_string(target)
         elif isinstance(value, ir.IntegerLit):
+            if self.exprs(info.module).integer(value) == t.ERROR:
+                return
             ok = t.is_numeric(target)
             if (
                 ok

@@ -22,6 +22,8 @@ from nanoflow.names import NameTable, suggest
 from nanoflow.source import Span
 
 INT32_MAX: Final = 2**31 - 1
+LONG_MIN: Final = -(2**63)
+LONG_MAX: Final = 2**63 - 1
 
 _DATE_TOKENS = [
     f"{edge}{period}{utc}"
@@ -173,7 +175,7 @@ class ExpressionChecker:
         if isinstance(expr, ir.StringLit):
             return t.STRING
         if isinstance(expr, ir.IntegerLit):
-            return t.INTEGER if expr.value <= INT32_MAX else t.LONG
+            return self.integer(expr)
         if isinstance(expr, ir.DecimalLit):
             return t.DECIMAL
         if isinstance(expr, ir.BooleanLit):
@@ -243,6 +245,19 @@ class ExpressionChecker:
             return self.function_call(expr)
         raise AssertionError(f"unknown expression node {type(expr).__name__}")
 
+    def integer(self, expr: ir.IntegerLit) -> t.Type:
+        value = expr.value
+        if not LONG_MIN <= value <= LONG_MAX:
+            self.error(
+                "NF005",
+                f"integer literal {value} does not fit in a Long",
+                expr.span,
+                label="outside -9223372036854775808 .. 9223372036854775807",
+                help="write it as a Decimal (with a decimal point) if you need a larger number",
+            )
+            return t.ERROR
+        return t.INTEGER if -INT32_MAX - 1 <= value <= INT32_MAX else t.LONG
+
     # ---- names ------------------------------------------------------------------------------
 
     def _variable(self, var: ir.Variable) -> t.Type:
@@ -259,7 +274,18 @@ class ExpressionChecker:
             step = steps[index]
             if current == t.ERROR:
                 return t.ERROR
-            if not isinstance(current, t.ObjectType) or current.entity == "*":
+            if isinstance(current, t.ObjectType) and current.entity == "*":
+                self.error(
+                    "NF306",
+                    f"`${expr.variable.name}` can be an object of any entity: its members are "
+                    "not known",
+                    expr.variable.span if index == 0 else steps[index - 1].span,
+                    label="cast it first",
+                    help=f"write `$x = cast ${expr.variable.name} to Module.Entity` and read "
+                    f"`$x/{step.text}`",
+                )
+                return t.ERROR
+            if not isinstance(current, t.ObjectType):
                 where = "$" + expr.variable.name + "".join("/" + s.text for s in steps[:index])
                 self.error(
                     "NF306",
@@ -419,10 +445,13 @@ class ExpressionChecker:
         return t.ERROR
 
     def compare(self, expr: ir.Compare) -> t.Type:
-        left = self.check(expr.left)
-        right = self.check(expr.right, left if isinstance(left, t.EnumType) else None)
-        if isinstance(right, t.EnumType) and isinstance(expr.left, ir.NameRef):
-            left = self.check(expr.left, right)
+        bare_left = isinstance(expr.left, ir.NameRef) and "." not in expr.left.name.text
+        if bare_left and not isinstance(expr.right, ir.NameRef):
+            right = self.check(expr.right)
+            left = self.check(expr.left, right if isinstance(right, t.EnumType) else None)
+        else:
+            left = self.check(expr.left)
+            right = self.check(expr.right, left if isinstance(left, t.EnumType) else None)
         if not comparable(left, right, expr.op, self.names):
             self.error(
                 "NF301",
@@ -517,6 +546,18 @@ class ExpressionChecker:
                     label=f"this is {t.describe(arg_type)}",
                 )
         if not arity_ok:
+            return t.ERROR
+        if (
+            call.name.text in ("max", "min")
+            and t.DATETIME in types
+            and any(t.is_numeric(a) for a in types)
+        ):
+            self.error(
+                "NF302",
+                f"the arguments of `{call.name.text}` must be all numbers or all DateTimes",
+                call.span,
+                label="numbers and DateTimes mixed",
+            )
             return t.ERROR
         result = sig.result
         return result(types) if callable(result) else result

@@ -404,7 +404,7 @@ class FlowChecker:
         if isinstance(stmt, ir.ClearFromDevice):
             entity_info = self.names.resolve_entity(stmt.entity, ctx.module)
             if entity_info is not None and ctx.nanoflow:
-                self.offline_check(entity_info.qname, stmt.entity.span, "clear from the device")
+                self.offline_check(entity_info.qname, stmt.entity.span, "clear")
             return self.defined
         if isinstance(stmt, ir.SyncToDevice):
             if ctx.nanoflow:
@@ -480,7 +480,8 @@ class FlowChecker:
             return
         self.error(
             "NF504",
-            f"entity `{entity}` is not in the offline profile: a nanoflow cannot {verb} it",
+            f"entity `{entity}` is not in the offline profile: a nanoflow cannot {verb} its "
+            "objects",
             span,
             label="online-only entity",
             help=f"add `{entity}: all` (or another mode) to the `offline` block, or use a "

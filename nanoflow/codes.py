@@ -70,6 +70,7 @@ CODES: dict[str, str] = {
     "NF508": "`never` entity specializes System.FileDocument",
     "NF509": "event handler is not a microflow taking that entity",
     "NF510": "action called from a microflow",
+    "NF511": "`with entity access` on a nanoflow",
     # security
     "NF601": "access rule XPath uses a variable",
     "NF602": "access rule for an entity twice for one role",

@@ -15,8 +15,6 @@ from nanoflow import ir
 from nanoflow.diagnostics import DiagnosticSink
 from nanoflow.source import Span
 
-LONG_MAX = 2**63 - 1
-
 
 def unquote(text: str) -> str:
     """The value of a `'...'` literal (`''` is one quote)."""
@@ -703,7 +701,12 @@ class Lowering(Transformer[Token, Any]):
             right=c[2],
         )
 
-    def negate(self, c: list[Any]) -> ir.Negate:
+    def negate(self, c: list[Any]) -> Any:
+        operand = c[1]
+        if type(operand) is ir.IntegerLit:
+            return ir.IntegerLit.model_construct(
+                span=self._span(c[0], operand), value=-operand.value
+            )
         return ir.Negate.model_construct(span=self._span(c[0], c[1]), operand=c[1])
 
     def not_op(self, c: list[Any]) -> ir.Not:
@@ -739,16 +742,7 @@ class Lowering(Transformer[Token, Any]):
         return ir.StringLit.model_construct(span=self._sp(c[0]), value=unquote(c[0]))
 
     def integer(self, c: list[Any]) -> ir.IntegerLit:
-        value = int(c[0])
-        if value > LONG_MAX:
-            self.sink.error(
-                "NF005",
-                f"integer literal {value} does not fit in a Long",
-                self._sp(c[0]),
-                label="larger than 9223372036854775807",
-                help="write it as a Decimal (with a decimal point) if you need a larger number",
-            )
-        return ir.IntegerLit.model_construct(span=self._sp(c[0]), value=value)
+        return ir.IntegerLit.model_construct(span=self._sp(c[0]), value=int(c[0]))
 
     def decimal(self, c: list[Any]) -> ir.DecimalLit:
         return ir.DecimalLit.model_construct(span=self._sp(c[0]), value=Decimal(str(c[0])))

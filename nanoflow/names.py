@@ -372,9 +372,10 @@ class NameTable:
             if current == info.qname or current in chain:
                 decl = info.decl
                 assert decl is not None and decl.extends is not None
+                through = chain[-1] if chain else current
                 self.sink.error(
                     "NF125",
-                    f"entity `{info.qname}` extends itself through `{current}`",
+                    f"entity `{info.qname}` extends itself through `{through}`",
                     decl.extends.span,
                     label="inheritance cycle",
                 )

@@ -6,6 +6,7 @@ diagnostics that name what was expected in words, never lark terminal names.
 
 from __future__ import annotations
 
+import re
 import threading
 from importlib import resources
 
@@ -16,6 +17,7 @@ from nanoflow import ir
 from nanoflow.diagnostics import Diagnostic
 from nanoflow.gc_pause import gc_paused
 from nanoflow.lowering import Lowering
+from nanoflow.names import GRAMMAR_WORDS
 from nanoflow.source import SourceFile, Span
 
 _lock = threading.Lock()
@@ -137,6 +139,16 @@ def describe_expected(expected: set[str], parser: Lark) -> list[str]:
     return groups + rest
 
 
+def _if_operand(source: SourceFile, span: Span) -> bool:
+    before = source.line(span.line)[: span.column - 1]
+    return re.search(r"([-+*:=<>]|\b(and|or|div|mod))\s*$", before) is not None
+
+
+def _word_before(source: SourceFile, span: Span) -> str:
+    match = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", source.line(span.line)[: span.column - 1])
+    return match.group(1) if match else ""
+
+
 def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -192,6 +204,20 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
             help_text = (
                 "`return`, `raise`, `break` and `continue` end their block: "
                 "only `}` may follow them"
+            )
+        elif str(token) == "if" and _if_operand(source, span):
+            help_text = "an `if ... then ... else ...` used as an operand must be in parentheses"
+        elif str(token) == "/" and source.line(span.line)[: span.column - 1].rstrip().endswith(")"):
+            help_text = (
+                "to read a member of a function's result, assign the result to a variable "
+                "first: `declare $x = ...` then `$x/Member`"
+            )
+        elif str(token) == ":" and (word := _word_before(source, span)) in GRAMMAR_WORDS:
+            help_text = f"`{word}` is a word of the language and cannot name an attribute"
+        elif expected and expected <= {"CALL", "CAST", "CREATE", "RETRIEVE"}:
+            help_text = (
+                "`$x =` takes an activity; to store an expression write `declare $x = ...` "
+                "(a new variable) or `set $x = ...`"
             )
         elif {"ALL", "UNSYNCHRONIZED"} <= expected:
             help_text = "write `synchronize all` to synchronize all objects"
