@@ -1,7 +1,8 @@
 """Nanoflow: Mendix-style nanoflows with offline-first synchronization.
 
-`load(path)` compiles an app (raising `CompileError` with diagnostics);
-`compile_path` / `compile_sources` return the diagnostics instead.
+`load(path)` compiles an app (raising `CompileError` with diagnostics); `Runtime` runs its
+nanoflows against a device's offline store; `Host` receives client activities; `FlowError` is
+what an unhandled error in a flow raises.
 """
 
 from nanoflow.compiler import App, CompileResult, compile_path, compile_sources, load
@@ -12,7 +13,32 @@ __all__ = [
     "CompileError",
     "CompileResult",
     "Diagnostic",
+    "FlowError",
+    "Host",
+    "MxObject",
+    "Runtime",
     "compile_path",
     "compile_sources",
     "load",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The runtime side of the API loads on first use (`check` never imports it)."""
+    if name == "Runtime":
+        from nanoflow.api import Runtime
+
+        return Runtime
+    if name == "Host":
+        from nanoflow.runtime.host import Host
+
+        return Host
+    if name == "FlowError":
+        from nanoflow.runtime.errors import FlowError
+
+        return FlowError
+    if name == "MxObject":
+        from nanoflow.runtime.values import MxObject
+
+        return MxObject
+    raise AttributeError(f"module 'nanoflow' has no attribute {name!r}")

@@ -121,6 +121,11 @@ class FlowChecker:
     # ---- variables ----------------------------------------------------------------------------
 
     def _lookup(self, var: ir.Variable) -> t.Type:
+        found = self._find(var)
+        self.exprs.types[id(var)] = found
+        return found
+
+    def _find(self, var: ir.Variable) -> t.Type:
         name = var.name
         ctx = self.ctx
         if name in self.defined:
@@ -283,7 +288,6 @@ class FlowChecker:
             return self.declare_stmt(stmt)
         if isinstance(stmt, ir.Set):
             var_type = self._lookup(stmt.variable)
-            exprs.types[id(stmt.variable)] = var_type
             if stmt.variable.name in ctx.readonly:
                 self.error(
                     "NF205",

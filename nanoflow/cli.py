@@ -48,6 +48,45 @@ def check(
     )
 
 
+@app.command()
+def run(
+    path: Annotated[Path, typer.Argument(help="The app: a `.nf` file or a directory.")],
+    flow: Annotated[str, typer.Argument(help="`Module.Name`, or `Name` when unambiguous.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="NAME=VALUE, by the parameter's type.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    store: Annotated[
+        Path | None, typer.Option(help="The device store (default .nanoflow/device.sqlite).")
+    ] = None,
+    timezone: Annotated[str | None, typer.Option(help="Time zone of date functions.")] = None,
+    server: Annotated[str | None, typer.Option(help="A running `nanoflow serve`.")] = None,
+    user: Annotated[str, typer.Option(help="The user to run as.")] = "local",
+    password: Annotated[str | None, typer.Option(help="The user's password.")] = None,
+) -> None:
+    """Run a nanoflow against the device's offline store and print its result."""
+    from nanoflow.commands import run_command
+
+    raise typer.Exit(
+        run_command(path, flow, param or [], json_out, store, timezone, server, user, password)
+    )
+
+
+@app.command("eval")
+def eval_(
+    expression: Annotated[str, typer.Argument(help="A Mendix expression.")],
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="NAME=JSON: a variable for the expression.")
+    ] = None,
+    timezone: Annotated[str | None, typer.Option(help="Time zone of date functions.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the value as JSON.")] = False,
+) -> None:
+    """Evaluate a Mendix expression and print its value."""
+    from nanoflow.commands import eval_command
+
+    raise typer.Exit(eval_command(expression, var or [], timezone, json_out))
+
+
 @app.callback()
 def main_callback() -> None:
     """Run Mendix-style nanoflows with offline-first synchronization."""

@@ -707,6 +707,10 @@ class Lowering(Transformer[Token, Any]):
             return ir.IntegerLit.model_construct(
                 span=self._span(c[0], operand), value=-operand.value
             )
+        if type(operand) is ir.DecimalLit:
+            return ir.DecimalLit.model_construct(
+                span=self._span(c[0], operand), value=-operand.value
+            )
         return ir.Negate.model_construct(span=self._span(c[0], c[1]), operand=c[1])
 
     def not_op(self, c: list[Any]) -> ir.Not:

@@ -1,0 +1,229 @@
+"""What `nanoflow run` and `nanoflow eval` do (the CLI module only declares the options)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rich.console import Console
+from rich.text import Text
+
+from nanoflow import types as t
+from nanoflow.cli_host import ConsoleHost
+from nanoflow.compiler import App, compile_sources, read_sources
+from nanoflow.diagnostics import CompileError
+from nanoflow.evaluate import EXPRESSION_FILE, prepare
+from nanoflow.render import render_all
+from nanoflow.runtime.errors import FlowError, StoreError
+from nanoflow.runtime.json_values import json_to_value, load_json, parse_param, to_json
+from nanoflow.runtime.runtime import Runtime
+from nanoflow.runtime.values import MxObject
+from nanoflow.source import SourceFile
+
+OK, FLOW_FAILED, USAGE = 0, 1, 2
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _usage(message: str) -> int:
+    _stderr().print(Text(f"error: {message}", style="bold red"))
+    return USAGE
+
+
+def _zone(name: str | None) -> str | None:
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone `{name}`") from None
+    return name
+
+
+def _print_value(value: Any, app: App, json_out: bool, key: str | None) -> None:
+    data = to_json(value, app.names)
+    if json_out:
+        document = {key: data} if key else data
+        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+    elif isinstance(data, str):
+        sys.stdout.write(data + "\n")
+    else:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _print_flow_error(error: FlowError, sources: dict[str, SourceFile], json_out: bool) -> None:
+    if json_out:
+        sys.stdout.write(json.dumps({"error": error.to_json()}, ensure_ascii=False) + "\n")
+    err = _stderr()
+    line = Text("error", style="bold red")
+    line.append(f": {error.message}\n", style="bold")
+    line.append(f"  in {error.activity or 'flow'} of {error.flow}")
+    if error.file:
+        line.append(f" at {error.file}:{error.line}:{error.column}")
+        source = sources.get(error.file)
+        if source is not None:
+            line.append(f"\n  {error.line} | {source.line(error.line).strip()}")
+    err.print(line)
+
+
+def default_store(app_path: Path) -> Path:
+    """`.nanoflow/device.sqlite` beside the app (inside it, for a directory)."""
+    base = app_path if app_path.is_dir() else app_path.parent
+    return base / ".nanoflow" / "device.sqlite"
+
+
+def run_command(
+    path: Path,
+    flow: str,
+    params: list[str],
+    json_out: bool,
+    store: Path | None,
+    timezone: str | None,
+    server: str | None,
+    user: str,
+    password: str | None,
+) -> int:
+    if server is not None:
+        return _usage("--server needs the sync server, which this version does not have yet")
+    if not path.exists():
+        return _usage(f"no such file or directory: {path}")
+    sources, problems = read_sources(path)
+    if problems:
+        render_all(problems, {}, _stderr())
+        return USAGE
+    result = compile_sources(sources)
+    by_path = {s.path: s for s in sources}
+    if result.app is None:
+        render_all(result.diagnostics, by_path, _stderr())
+        return USAGE
+    app = result.app
+    info = app.find_flow(flow)
+    if info is None:
+        candidates = [q for q in app.flows() if q.split(".", 1)[1] == flow]
+        if candidates:
+            return _usage(f"`{flow}` is ambiguous: {', '.join(sorted(candidates))}")
+        return _usage(f"no nanoflow `{flow}` in {path}")
+    if info.kind != "nanoflow":
+        return _usage(f"`{info.qname}` is a microflow: microflows run on the sync server")
+    try:
+        zone = _zone(timezone)
+    except ValueError as error:
+        return _usage(str(error))
+    values: dict[str, str] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep:
+            return _usage(f"--param takes NAME=VALUE, not `{item}`")
+        if name not in info.parameters:
+            known = ", ".join(info.parameters) or "none"
+            return _usage(f"`{info.qname}` has no parameter `{name}` (parameters: {known})")
+        values[name] = value
+    return asyncio.run(
+        _run(app, info.qname, values, json_out, store or default_store(path), zone, user, by_path)
+    )
+
+
+async def _run(
+    app: App,
+    qname: str,
+    values: dict[str, str],
+    json_out: bool,
+    store: Path,
+    zone: str | None,
+    user: str,
+    sources: dict[str, SourceFile],
+) -> int:
+    info = app.names.callables[qname]
+    try:
+        runtime = Runtime(app, store=store, host=ConsoleHost(), timezone=zone, user=user)
+        await runtime.open()
+    except StoreError as error:
+        return _usage(str(error))
+    try:
+        arguments: dict[str, Any] = {}
+        for name, text in values.items():
+            try:
+                arguments[name] = await parse_param(text, info.parameters[name], runtime)
+            except ValueError as error:
+                return _usage(f"--param {name}: {error}")
+        try:
+            value = await runtime.call(qname, **arguments)
+        except FlowError as error:
+            _print_flow_error(error, sources, json_out)
+            return FLOW_FAILED
+        _print_value(value, app, json_out, "result")
+        return OK
+    finally:
+        await runtime.close()
+
+
+def eval_command(
+    expression: str, variables: list[str], timezone: str | None, json_out: bool
+) -> int:
+    parsed: dict[str, Any] = {}
+    for item in variables:
+        name, sep, text = item.partition("=")
+        if not sep or not name.isidentifier():
+            return _usage(f"--var takes NAME=JSON, not `{item}`")
+        try:
+            parsed[name] = load_json(text)
+        except json.JSONDecodeError as error:
+            return _usage(f"--var {name}: not JSON: {error.msg}")
+    try:
+        zone = _zone(timezone)
+        prepared = prepare(expression, parsed)
+    except ValueError as error:
+        return _usage(str(error))
+    except CompileError as error:
+        source = SourceFile(EXPRESSION_FILE, expression)
+        render_all(error.diagnostics, {EXPRESSION_FILE: source}, _stderr())
+        return USAGE
+    return asyncio.run(_eval(prepared.app, prepared.flow, parsed, zone, json_out))
+
+
+async def _eval(
+    app: App, flow: str, variables: dict[str, Any], zone: str | None, json_out: bool
+) -> int:
+    async with Runtime(app, host=ConsoleHost(), timezone=zone) as runtime:
+        info = app.names.callables[flow]
+        arguments = {
+            name: _variable(value, info.parameters[name], runtime)
+            for name, value in variables.items()
+        }
+        try:
+            value = await runtime.call(flow, **arguments)
+        except FlowError as error:
+            if json_out:
+                sys.stdout.write(json.dumps({"error": {"message": error.message}}) + "\n")
+            _stderr().print(Text(f"error: {error.message}", style="bold red"))
+            return FLOW_FAILED
+        _print_value(value, app, json_out, None)
+    return OK
+
+
+def _variable(value: Any, type_: t.Type, runtime: Runtime) -> Any:
+    if isinstance(type_, t.ObjectType):
+        return _object(value, type_.entity, runtime)
+    if isinstance(type_, t.ListType):
+        return [_object(item, type_.entity, runtime) for item in value]
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return json_to_value(value, type_, runtime.names, runtime.ctx.timezone)
+
+
+def _object(value: Any, entity: str, runtime: Runtime) -> MxObject:
+    info = runtime.names.entities[entity]
+    members = {}
+    for key, raw in value.items():
+        attr = info.attributes[key]
+        if isinstance(attr.type, t.ObjectType | t.ListType):
+            continue
+        members[key] = json_to_value(raw, attr.type, runtime.names, runtime.ctx.timezone)
+    return runtime.create(entity, members)

@@ -1,0 +1,183 @@
+"""Fast conversion between member dicts and table rows.
+
+Row builders and decoders are generated per entity as small Python functions (one tuple or dict
+display each, no loop per member): commits of many objects and large retrieves spend their time
+in SQLite, not in the conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from nanoflow.names import AttributeInfo
+from nanoflow.runtime.store import codec
+from nanoflow.runtime.store.schema import BOOKKEEPING, Column, EntityLayout, TableLayout
+from nanoflow.runtime.values import (
+    INT_MAX,
+    INT_MIN,
+    LONG_MAX,
+    LONG_MIN,
+    EnumValue,
+    MendixError,
+    MxObject,
+    type_name,
+)
+
+Builder = Callable[[str, dict[str, Any], str], tuple[Any, ...]]
+Decoder = Callable[[Sequence[Any]], dict[str, Any]]
+
+
+def _compile(source: str, namespace: dict[str, Any], name: str) -> Any:
+    exec(compile(source, f"<nanoflow.store {name}>", "exec"), namespace)
+    return namespace[name]
+
+
+def _failing(check: codec.Check | None, where: str) -> Callable[[Any], None]:
+    """Raise the check's error for a value the fast path refused."""
+
+    def fail(value: Any) -> None:
+        if check is not None:
+            check(value)
+        raise MendixError(f"{where} cannot hold a value of type {type_name(value)}")
+
+    return fail
+
+
+def _reference(where: str) -> Callable[[Any], Any]:
+    def ref(value: Any) -> Any:
+        if isinstance(value, MxObject):
+            return value.id
+        raise MendixError(f"{where} cannot hold a value of type {type_name(value)}")
+
+    return ref
+
+
+def _attribute_lines(
+    x: str,
+    n: int,
+    column: Column,
+    attr: AttributeInfo,
+    keys: frozenset[str] | None,
+    namespace: dict[str, Any],
+) -> list[str]:
+    """Validate and encode `x` in place (`f{n}` raises the check's error)."""
+    kind = column.kind
+    on_empty = f"f{n}({x})" if attr.required else "pass"
+    empty = f"    if {x} is None:\n        {on_empty}"
+    if kind in codec.STRING_KINDS:
+        bad = f"{x}.__class__ is not str"
+        if attr.length is not None:
+            bad += f" or len({x}) > {attr.length}"
+        if attr.required:
+            return [f"    if {x} is None or {x} == '' or {bad}:", f"        f{n}({x})"]
+        return [f"    if {x} is not None and ({bad}):", f"        f{n}({x})"]
+    if kind in codec.INTEGER_KINDS:
+        low, high = (INT_MIN, INT_MAX) if kind == "Integer" else (LONG_MIN, LONG_MAX)
+        return [
+            empty,
+            f"    elif {x}.__class__ is not int or not {low} <= {x} <= {high}:",
+            f"        f{n}({x})",
+        ]
+    if kind == "Boolean":
+        return [
+            empty,
+            f"    elif {x} is True:\n        {x} = 1",
+            f"    elif {x} is False:\n        {x} = 0",
+            f"    else:\n        f{n}({x})",
+        ]
+    if kind == "Enum":
+        namespace[f"k{n}"] = keys
+        return [
+            empty,
+            f"    elif {x}.__class__ is EV and {x}.enum == {column.enum!r} and {x}.key in k{n}:",
+            f"        {x} = {x}.key",
+            f"    elif {x}.__class__ is not str or {x} not in k{n}:",
+            f"        f{n}({x})",
+        ]
+    if kind in ("Decimal", "DateTime"):
+        namespace[f"e{n}"] = (
+            codec.encode_decimal_strict if kind == "Decimal" else codec.encode_datetime
+        )
+        return [
+            empty,
+            "    else:",
+            f"        try:\n            {x} = e{n}({x})",
+            f"        except Exception:\n            f{n}({x})",
+        ]
+    return [empty, f"    elif not isinstance({x}, BLOB):", f"        f{n}({x})"]
+
+
+def make_builder(layout: EntityLayout, enums: dict[str, frozenset[str]]) -> Builder:
+    """`build(id, values, changed_json)` → the row for `upsert_sql` (state `new`, origin
+    `device` when inserted; members the entity lacks are NULL). Validates every attribute
+    (`required`, length, range, type) and raises `MendixError` naming entity and member."""
+    namespace: dict[str, Any] = {
+        "EV": EnumValue,
+        "BLOB": (bytes, bytearray, memoryview),
+    }
+    lines = ["def build(i, v, c):", "    g = v.get"]
+    by_column = {column.name: member for member, column in layout.slots()}
+    parts = ["i", repr(layout.qname)]
+    for n, column in enumerate(layout.table.columns):
+        member = by_column.get(column.name)
+        if member is None:
+            parts.append("None")
+            continue
+        x = f"x{n}"
+        parts.append(x)
+        lines.append(f"    {x} = g({member!r})")
+        where = f"{layout.qname}: {member}"
+        if column.kind == "Ref":
+            namespace[f"r{n}"] = _reference(where)
+            lines.append(f"    if {x} is not None and {x}.__class__ is not str:")
+            lines.append(f"        {x} = r{n}({x})")
+            continue
+        attr = layout.info.attributes[member]
+        keys = frozenset(enums[column.enum]) if column.enum is not None else None
+        namespace[f"f{n}"] = _failing(codec.attribute_check(layout.qname, attr, keys), where)
+        lines += _attribute_lines(x, n, column, attr, keys, namespace)
+    parts += ["'device'", "'new'", "c"]
+    lines.append(f"    return ({', '.join(parts)},)")
+    return cast(Builder, _compile("\n".join(lines) + "\n", namespace, "build"))
+
+
+def make_decoder(layout: EntityLayout) -> Decoder:
+    """`decode(row)` of a row selected with `TableLayout.select_list` → a member dict (reference
+    sets start as `()`; the store fills them in)."""
+    namespace: dict[str, Any] = {}
+    items = ["'$id': r[0]", "'$entity': r[1]"]
+    for member, column in layout.slots():
+        index = layout.table.position(column.name)
+        dec = codec.decoder(column.kind, column.enum)
+        if dec is None:
+            items.append(f"{member!r}: r[{index}]")
+        else:
+            namespace[f"d{index}"] = dec
+            items.append(f"{member!r}: None if (x := r[{index}]) is None else d{index}(x)")
+    items += [f"{member!r}: ()" for member in layout.refsets]
+    source = f"def decode(r):\n    return {{{', '.join(items)}}}\n"
+    return cast(Decoder, _compile(source, namespace, "decode"))
+
+
+def upsert_sql(table: TableLayout) -> str:
+    """Insert new objects; for existing ones replace the data columns, merge the changed
+    members and turn `synced` into `changed` when something changed."""
+    data = ["entity", *(c.sql for c in table.columns)]
+    names = ["id", *data, "_origin", "_state", "_changed"]
+    sets = [f"{n} = excluded.{n}" for n in data]
+    sets.append("_changed = nf_union(_changed, excluded._changed)")
+    sets.append(
+        "_state = CASE WHEN _state = 'synced' AND excluded._changed <> '[]' "
+        "THEN 'changed' ELSE _state END"
+    )
+    return (
+        f"INSERT INTO {table.sql} ({', '.join(names)}) "
+        f"VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT (id) DO UPDATE SET {', '.join(sets)}"
+    )
+
+
+def raw_columns(table: TableLayout) -> list[str]:
+    """Every column of an object table, bookkeeping included (for moving rows as JSON)."""
+    return ["id", "entity", *(c.name for c in table.columns), *(n for n, _ in BOOKKEEPING)]

@@ -1,0 +1,145 @@
+"""Runtime values of flows and expressions.
+
+| Mendix type        | Python value                                   |
+| ------------------ | ---------------------------------------------- |
+| empty              | `None`                                         |
+| String             | `str` (in nanoflows `''` and empty are equal)  |
+| Integer, Long      | `int` (Long overflow is an error)              |
+| Decimal            | `decimal.Decimal`                              |
+| Boolean            | `bool`                                         |
+| DateTime           | `datetime` with `tzinfo=UTC`                   |
+| enumeration value  | `EnumValue` (interned per enumeration and key) |
+| object             | `MxObject` (one per id in a runtime)           |
+| list               | `list[MxObject]`                               |
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+LONG_MIN = -(2**63)
+LONG_MAX = 2**63 - 1
+INT_MIN = -(2**31)
+INT_MAX = 2**31 - 1
+
+
+class MendixError(Exception):
+    """An error raised by an activity or expression; `message` is what `$latestError` holds."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class EnumValue:
+    """A value of an enumeration: `Sales.OrderStatus.Placed` has enum `Sales.OrderStatus`
+    and key `Placed`. Use `EnumValue.of` so that equal values are the same object."""
+
+    enum: str
+    key: str
+
+    _interned: ClassVar[dict[tuple[str, str], EnumValue]] = {}
+
+    @classmethod
+    def of(cls, enum: str, key: str) -> EnumValue:
+        found = cls._interned.get((enum, key))
+        if found is None:
+            found = cls._interned[(enum, key)] = cls(enum, key)
+        return found
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def new_id() -> str:
+    """A new object id: a UUIDv7 in canonical text form (time-ordered, generated on the device)."""
+    return str(_uuid7())
+
+
+def _uuid7() -> uuid.UUID:
+    ms = int(datetime.now(UTC).timestamp() * 1000)
+    rand = uuid.uuid4().int & ((1 << 74) - 1)
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= (rand >> 62) << 64
+    value |= 0b10 << 62
+    value |= rand & ((1 << 62) - 1)
+    return uuid.UUID(int=value)
+
+
+class MxObject:
+    """An object of an entity. One instance per id in a runtime (the identity map), so every
+    variable and list holding it sees the same values.
+
+    `values` holds the current (possibly uncommitted) member values by member name: attribute
+    names, and qualified association names for references (an id or None) and reference sets
+    (a tuple of ids). `committed` holds the values as last committed (None: never committed).
+    `removed` becomes true when a synchronization removed the object: it then reads as empty.
+    """
+
+    __slots__ = ("__weakref__", "committed", "entity", "id", "new", "removed", "values")
+
+    def __init__(
+        self,
+        entity: str,
+        id: str | None = None,
+        values: dict[str, Any] | None = None,
+        committed: dict[str, Any] | None = None,
+        new: bool = True,
+    ) -> None:
+        self.entity = entity
+        self.id = id or new_id()
+        self.values: dict[str, Any] = values if values is not None else {}
+        self.committed = committed
+        self.new = new
+        self.removed = False
+
+    def __getitem__(self, member: str) -> Any:
+        return self.values.get(member)
+
+    def __setitem__(self, member: str, value: Any) -> None:
+        self.values[member] = value
+
+    @property
+    def is_empty(self) -> bool:
+        """True once a synchronization removed the object (it then behaves as `empty`)."""
+        return self.removed
+
+    @property
+    def changed_members(self) -> set[str]:
+        """Members whose in-memory value differs from the committed one."""
+        if self.committed is None:
+            return set(self.values)
+        return {k for k, v in self.values.items() if self.committed.get(k) != v}
+
+    def __repr__(self) -> str:
+        state = " removed" if self.removed else ""
+        return f"<{self.entity} {self.id}{state}>"
+
+
+def type_name(value: Any) -> str:
+    """The Mendix name of a runtime value's type, for error messages."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int):
+        return "Integer"
+    if isinstance(value, Decimal):
+        return "Decimal"
+    if isinstance(value, str):
+        return "String"
+    if isinstance(value, datetime):
+        return "DateTime"
+    if isinstance(value, EnumValue):
+        return value.enum
+    if isinstance(value, MxObject):
+        return value.entity
+    if isinstance(value, list):
+        return "List"
+    return type(value).__name__
