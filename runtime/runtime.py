@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -18,6 +17,7 @@ from nanoflow.runtime.errors import FlowError
 from nanoflow.runtime.flowgen import CompiledFlow, FlowGen, RetrieveSpec
 from nanoflow.runtime.functions.context import EvalContext
 from nanoflow.runtime.host import Host
+from nanoflow.runtime.identity import IdentityMap
 from nanoflow.runtime.values import INT_MAX, INT_MIN, EnumValue, MendixError, MxObject
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Runtime:
         self.host = host or Host()
         self.user_name = user
         self.roles = sorted(self.names.roles)
-        self.objects: weakref.WeakValueDictionary[str, MxObject] = weakref.WeakValueDictionary()
+        self.objects = IdentityMap()
         self.actions: dict[str, Action] = {}
         self._flows: dict[str, CompiledFlow] = {}
         self._by_filename: dict[str, CompiledFlow] = {}
@@ -341,12 +341,14 @@ class Runtime:
             self.objects.pop(obj.id, None)
 
     def _object_for(self, row: dict[str, Any]) -> MxObject:
-        found = self.objects.get(row["$id"])
+        """The runtime's object for a store row (the row dict becomes its values)."""
+        object_id = row.pop("$id")
+        entity = row.pop("$entity")
+        found = self.objects.get(object_id)
         if found is not None:
             return found
-        values = {k: v for k, v in row.items() if not k.startswith("$")}
-        obj = MxObject(row["$entity"], row["$id"], values, dict(values), new=False)
-        self.objects[obj.id] = obj
+        obj = MxObject(entity, object_id, row, dict(row), new=False)
+        self.objects[object_id] = obj
         return obj
 
     def _resolver(self, values: dict[int, Any]) -> Callable[[Any], Any]:

@@ -84,8 +84,25 @@ nanoflow ACT_Site_Remember($site: Site) returns String {
   return $code
 }
 
+// Removes what an earlier demo day left in the store, so the demo can run again.
+nanoflow ACT_Demo_Reset($code: String) {
+  $site = retrieve first Site where [Code = $code]
+  if $site = empty {
+    return
+  }
+  $inspections = retrieve $site/Inspection_Site
+  for $inspection in $inspections {
+    $findings = retrieve $inspection/Finding_Inspection
+    delete $findings
+  }
+  delete $inspections
+  delete $site
+  log info node 'Inspections' 'Removed the earlier demo data of ' + $code
+}
+
 // The whole day of an inspector, end to end.
 nanoflow ACT_Demo_Day() returns String {
+  call nanoflow ACT_Demo_Reset(code = 'NL-AMS-01')
   $inspection = call nanoflow ACT_Site_Register(code = ' nl-ams-01 ', name = 'Amsterdam depot', inDays = 0)
   call nanoflow ACT_Inspection_Start(inspection = $inspection)
   $a = call nanoflow ACT_Finding_Add(inspection = $inspection, text = 'Fire exit blocked', severity = Severity.High)
