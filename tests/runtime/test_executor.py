@@ -479,3 +479,67 @@ nanoflow G() returns Decimal {
     )
     assert await rt.call("F") == Decimal("1.12345678")
     assert await rt.call("G") == Decimal("0.66666667")
+
+
+async def test_handlers_on_decisions_cover_their_conditions_only(
+    shop: Any, host: RecordingHost
+) -> None:
+    rt = await shop(
+        """nanoflow F($o: Order) returns String {
+  if $o/Number > 1 {
+    return 'big'
+  } else {
+    return 'small'
+  } on error {
+    log warning $latestError
+  }
+  switch $o/State {
+    case Open { return 'open' }
+    else { return 'other' }
+  } on error continue
+  return 'no order'
+}"""
+    )
+    assert await rt.call("F", o=None) == "no order"
+    assert host.events and "is empty" in host.events[0][3]
+    assert await rt.call("F", o=rt.create("Shop.Order", {"Number": 5})) == "big"
+
+
+async def test_cast_and_while_index(shop: Any) -> None:
+    rt = await shop(
+        """nanoflow C($d: System.FileDocument) returns String {
+  $p = cast $d to Photo
+  return toString($p/Width)
+}
+nanoflow W() returns Integer {
+  declare $last: Integer = -1
+  declare $n: Integer = 0
+  while $n < 3 {
+    set $n = $n + 1
+    set $last = $currentIndex
+  }
+  return $last
+}"""
+    )
+    assert await rt.call("C", d=rt.create("Shop.Photo", {"Width": 3})) == "3"
+    with pytest.raises(FlowError, match="cannot cast"):
+        await rt.call("C", d=rt.create("Shop.Doc", {}))
+    assert await rt.call("W") == 2
+
+
+async def test_owner_and_tokens_in_xpath(tmp_path: Path) -> None:
+    source = """module Own
+entity Note with owner { Text: String  At: DateTime }
+offline { Note: all }
+nanoflow Mine() returns Integer {
+  $n = create Note (Text = 'x', At = [%CurrentDateTime%])
+  commit $n
+  $mine = retrieve Note where [System.owner = '[%CurrentUser%]' and At <= '[%CurrentDateTime%]']
+  $old = retrieve Note where [At < [%BeginOfYesterday%]]
+  return count($mine) * 10 + count($old)
+}
+"""
+    result = compile_sources([SourceFile("own.nf", source)])
+    assert result.app is not None, result.diagnostics
+    async with Runtime(result.app, store=tmp_path / "d.sqlite") as rt:
+        assert await rt.call("Mine") == 10
