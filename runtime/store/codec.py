@@ -4,16 +4,18 @@
 | ----------------------------- | ------- | --------------------------------------------------- |
 | String, HashedString          | TEXT    | as is; compared through `nf_lower` (`fold`)         |
 | Integer, Long, AutoNumber     | INTEGER | as is (64-bit)                                      |
-| Decimal                       | TEXT    | order-preserving: `P`/`N` + 28 digits of value×10⁸  |
+| Decimal                       | TEXT    | order-preserving fixed width (below)                |
 | Boolean                       | INTEGER | 0 / 1                                               |
 | DateTime                      | INTEGER | epoch milliseconds (UTC)                            |
 | enumeration                   | TEXT    | the value's key                                     |
 | Binary                        | BLOB    | as is                                               |
 | reference, id                 | TEXT    | the object id                                       |
 
-Decimals: a non-negative value is `P` + value×10⁸ zero-padded to 28 digits; a negative one is
-`N` + (10²⁸ + value×10⁸) zero-padded, so larger magnitudes sort first. `N` < `P`, so text order
-is numeric order. `M` and `Q` stand below and above every storable value (bounds in queries).
+Decimals: a non-negative value is `P` + its 20 integer digits, `.`, 8 fraction digits
+(`P00000000000000001234.50000000`); a negative one is `N` + the same form of 10²⁰ + value, so
+larger magnitudes sort first. `N` < `P`, so text order is numeric order. `M` and `Q` stand below
+and above every storable value (bounds in queries). Decoded values have 8 fraction digits, as
+Mendix reads its `DECIMAL(28, 8)` columns.
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ _UNIT: int = 10**FRACTION_DIGITS
 _CTX = Context(prec=80, rounding=ROUND_HALF_EVEN)
 DECIMAL_BELOW = "M"
 DECIMAL_ABOVE = "Q"
+_EIGHT_PLACES = Decimal(1).scaleb(-FRACTION_DIGITS)
+_ABOVE = Decimal(10**INTEGER_DIGITS)
+_ZERO_VALUE = Decimal(0)
+_ZERO = "P" + format(_ZERO_VALUE, "029.8f")
+_TEXT_WIDTH = _WIDTH + 1
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -107,30 +114,40 @@ def decimal_units(value: Decimal) -> int:
     return int(scaled.to_integral_value(ROUND_HALF_EVEN, _CTX))
 
 
+def _text(tag: str, digits: int) -> str:
+    padded = str(digits).zfill(_WIDTH)
+    return f"{tag}{padded[:INTEGER_DIGITS]}.{padded[INTEGER_DIGITS:]}"
+
+
 def encode_units(units: int) -> str:
     """The order-preserving text of value×10⁸; out-of-range values give `M`/`Q` bounds."""
     if units >= 0:
-        return f"P{units:0{_WIDTH}d}" if units < LIMIT else DECIMAL_ABOVE
+        return _text("P", units) if units < LIMIT else DECIMAL_ABOVE
     if units > -LIMIT:
-        return f"N{LIMIT + units:0{_WIDTH}d}"
+        return _text("N", LIMIT + units)
     return DECIMAL_BELOW
 
 
 def encode_decimal_strict(value: Any) -> str:
-    """Encode a storable Decimal (or int); raise (any exception) for anything else."""
+    """Encode a storable Decimal (or int), rounded half-even to 8 places; raise (any
+    exception) for anything else."""
+    if value.__class__ is Decimal and _ZERO_VALUE < value < _ABOVE:
+        # fast path: values are rounded to 8 places on assignment; should one have more,
+        # `format` rounds it with the context's rounding (half-even unless a host changed it)
+        text = format(value, "029.8f")
+        if len(text) == _TEXT_WIDTH:
+            return "P" + text
     if value.__class__ is int:
-        units = value * _UNIT
-    elif value.__class__ is Decimal:
-        numerator, denominator = value.as_integer_ratio()
-        units, rest = divmod(numerator * _UNIT, denominator)
-        if rest:
-            units = decimal_units(value)
-    else:
+        value = Decimal(value)
+    elif value.__class__ is not Decimal:
         raise TypeError("not a Decimal")
-    if 0 <= units < LIMIT:
-        return "P" + str(units).zfill(_WIDTH)
-    if -LIMIT < units < 0:
-        return "N" + str(LIMIT + units).zfill(_WIDTH)
+    value = value.quantize(_EIGHT_PLACES, ROUND_HALF_EVEN, _CTX)
+    if 0 < value < _ABOVE:
+        return "P" + format(value, "029.8f")
+    if not value:
+        return _ZERO
+    if -_ABOVE < value < 0:
+        return _text("N", LIMIT + int(value.scaleb(FRACTION_DIGITS, _CTX)))
     raise ValueError("out of range")
 
 
@@ -140,23 +157,12 @@ def encode_decimal(value: Decimal | int) -> str:
     return encode_units(decimal_units(value))
 
 
-def units_to_decimal(units: int) -> Decimal:
-    """A Decimal without trailing fraction zeros (never in exponent form for integers)."""
-    whole, fraction = divmod(units, _UNIT)
-    if fraction == 0:
-        return Decimal(whole)
-    return Decimal(units).scaleb(-FRACTION_DIGITS, _CTX).normalize(_CTX)
-
-
 def decode_decimal(text: str) -> Decimal:
-    """The Decimal of an encoded value, without trailing fraction zeros."""
-    sign = ""
-    digits = text[1:]
-    if text[0] == "N":
-        sign, digits = "-", str(LIMIT - int(digits)).zfill(_WIDTH)
-    whole = digits[:INTEGER_DIGITS].lstrip("0") or "0"
-    fraction = digits[INTEGER_DIGITS:].rstrip("0")
-    return Decimal(f"{sign}{whole}.{fraction}" if fraction else sign + whole)
+    """The Decimal of an encoded value, with 8 fraction digits (as Mendix reads them)."""
+    if text[0] == "P":
+        return Decimal(text[1:])
+    units = int(text[1 : INTEGER_DIGITS + 1] + text[INTEGER_DIGITS + 2 :]) - LIMIT
+    return Decimal(units).scaleb(-FRACTION_DIGITS, _CTX)
 
 
 # ---- date-times ------------------------------------------------------------------------------
@@ -175,43 +181,27 @@ def decode_datetime(ms: int) -> datetime:
     return EPOCH + timedelta(milliseconds=ms)
 
 
-# ---- per-kind encoders and decoders (None stays None) ----------------------------------------
-
-
-def _enc_decimal(value: Any) -> Any:
-    return None if value is None else encode_decimal(value)
-
-
-def _enc_datetime(value: Any) -> Any:
-    return None if value is None else encode_datetime(value)
-
-
-def _enc_enum(value: Any) -> Any:
-    return value.key if isinstance(value, EnumValue) else value
-
-
-def _enc_ref(value: Any) -> Any:
-    return value.id if isinstance(value, MxObject) else value
-
-
-def _enc_bool(value: Any) -> Any:
-    return None if value is None else int(value)
-
+# ---- per-kind encoding and decoding ---------------------------------------------------------
 
 Codec = Callable[[Any], Any]
 
-ENCODERS: dict[str, Codec | None] = {
-    "Decimal": _enc_decimal,
-    "DateTime": _enc_datetime,
-    "Enum": _enc_enum,
-    "Ref": _enc_ref,
-    "Boolean": _enc_bool,
-}
 
-
-def encoder(kind: str) -> Codec | None:
-    """The encoder of a column kind, or None when values are stored as they are."""
-    return ENCODERS.get(kind)
+def encode(kind: str, value: Any) -> Any:
+    """Encode one (valid) value of a column kind; None stays None. Commits use the faster
+    generated builders of `rows`; this serves defaults and single values."""
+    if value is None:
+        return None
+    if kind == "Decimal":
+        return encode_decimal(value)
+    if kind == "DateTime":
+        return encode_datetime(value)
+    if kind == "Boolean":
+        return int(value)
+    if isinstance(value, EnumValue):
+        return value.key
+    if isinstance(value, MxObject):
+        return value.id
+    return value
 
 
 class _EnumKeys(dict[str, EnumValue]):
@@ -241,12 +231,6 @@ def decoder(kind: str, enum: str | None) -> Codec | None:
         assert enum is not None
         return _EnumKeys(enum).__getitem__
     return None
-
-
-def encode(kind: str, value: Any) -> Any:
-    """Encode one value of a column kind."""
-    enc = ENCODERS.get(kind)
-    return value if enc is None else enc(value)
 
 
 # ---- validation ------------------------------------------------------------------------------
@@ -342,11 +326,6 @@ def attribute_check(
                 raise MendixError(f"{where}: `{key}` is not a value of {enum}")
 
     return check_other
-
-
-def check_reference(entity: str, member: str, value: Any) -> None:
-    if value is not None and not isinstance(value, str | MxObject):
-        raise MendixError(f"{entity}: {member} cannot hold a value of type {type_name(value)}")
 
 
 def reference_set_ids(entity: str, member: str, value: Any) -> tuple[str, ...]:

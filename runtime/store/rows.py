@@ -137,7 +137,7 @@ def make_builder(layout: EntityLayout, enums: dict[str, frozenset[str]]) -> Buil
         keys = frozenset(enums[column.enum]) if column.enum is not None else None
         namespace[f"f{n}"] = _failing(codec.attribute_check(layout.qname, attr, keys), where)
         lines += _attribute_lines(x, n, column, attr, keys, namespace)
-    parts += ["'device'", "'new'", "c"]
+    parts.append("c")
     lines.append(f"    return ({', '.join(parts)},)")
     return cast(Builder, _compile("\n".join(lines) + "\n", namespace, "build"))
 
@@ -146,7 +146,7 @@ def make_decoder(layout: EntityLayout) -> Decoder:
     """`decode(row)` of a row selected with `TableLayout.select_list` → a member dict (reference
     sets start as `()`; the store fills them in)."""
     namespace: dict[str, Any] = {}
-    items = ["'$id': r[0]", "'$entity': r[1]"]
+    items = ["'$id': r[0]", f"'$entity': {layout.qname!r}"]
     for member, column in layout.slots():
         index = layout.table.position(column.name)
         dec = codec.decoder(column.kind, column.enum)
@@ -164,7 +164,7 @@ def upsert_sql(table: TableLayout) -> str:
     """Insert new objects; for existing ones replace the data columns, merge the changed
     members and turn `synced` into `changed` when something changed."""
     data = ["entity", *(c.sql for c in table.columns)]
-    names = ["id", *data, "_origin", "_state", "_changed"]
+    names = ["id", *data, "_changed"]  # _origin and _state: their defaults, device and new
     sets = [f"{n} = excluded.{n}" for n in data]
     sets.append("_changed = nf_union(_changed, excluded._changed)")
     sets.append(

@@ -93,8 +93,9 @@ class TableLayout:
         return 2 + next(i for i, c in enumerate(self.columns) if c.name == column)
 
     def select_list(self, alias: str) -> str:
-        names = ["id", "entity", *(c.sql for c in self.columns)]
-        return ", ".join(f"{alias}.{n}" for n in names)
+        """`id`, `entity` (NULL when the table holds one entity: no string per row), data."""
+        entity = f"{alias}.entity" if len(self.entities) > 1 else "NULL"
+        return ", ".join([f"{alias}.id", entity, *(f"{alias}.{c.sql}" for c in self.columns)])
 
 
 @dataclass(eq=False)

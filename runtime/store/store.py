@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,18 +20,22 @@ from typing import TYPE_CHECKING, Any, Literal
 import aiosqlite
 
 from nanoflow import ir
+from nanoflow.gc_pause import gc_paused
 from nanoflow.runtime.store import codec
+from nanoflow.runtime.store.changes import (
+    ALL_MEMBERS,
+    CONTENTS,
+    IDS,
+    changed_members,
+    clear_links,
+    delete_rows,
+    union_members,
+)
+from nanoflow.runtime.store.errors import StoreError
 from nanoflow.runtime.store.fingerprint import describe
 from nanoflow.runtime.store.lock import StoreLock
 from nanoflow.runtime.store.migrate import prepare, read_meta, write_meta
-from nanoflow.runtime.store.rows import (
-    Builder,
-    Decoder,
-    make_builder,
-    make_decoder,
-    raw_columns,
-    upsert_sql,
-)
+from nanoflow.runtime.store.rows import Builder, Decoder, make_builder, make_decoder, upsert_sql
 from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout, quote
 from nanoflow.runtime.store.xpath_sql import Resolver, XPathSql
 from nanoflow.runtime.values import MendixError, MxObject
@@ -38,40 +43,14 @@ from nanoflow.runtime.values import MendixError, MxObject
 if TYPE_CHECKING:
     from nanoflow.compiler import App
 
-CONTENTS = "$contents"
-"""The member name that marks changed file contents in the change tracking."""
-
 CACHE_KIB = 32 * 1024
-_IDS = "SELECT value FROM json_each(?)"
-
-
-ALL_MEMBERS = "*"
-"""`_changed` of an object whose every member counts as changed (a new object that has them
-all set), instead of the list of every member name."""
-
-
-def union_members(old: str | None, new: str | None) -> str:
-    """`nf_union(a, b)`: the union of two `_changed` values (JSON lists of member names, or
-    `*` for all members)."""
-    if old == ALL_MEMBERS or new == ALL_MEMBERS:
-        return ALL_MEMBERS
-    members = set(json.loads(old or "[]")) | set(json.loads(new or "[]"))
-    return json.dumps(sorted(members))
-
-
-def changed_members(changed: str, layout: EntityLayout) -> list[str]:
-    """The member names of a `_changed` value."""
-    if changed == ALL_MEMBERS:
-        return sorted([*layout.attributes, *layout.references, *layout.refsets])
-    members: list[str] = json.loads(changed)
-    return members
 
 
 async def _configure(conn: aiosqlite.Connection) -> None:
     async with conn.execute("PRAGMA journal_mode=WAL") as cursor:
         row = await cursor.fetchone()
     if row is None or str(row[0]).lower() != "wal":
-        raise MendixError("the offline store needs SQLite's WAL journal mode")
+        raise StoreError("the offline store needs SQLite's WAL journal mode")
     await conn.execute("PRAGMA synchronous=NORMAL")
     await conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     await conn.create_function("nf_lower", 1, codec.sql_fold, deterministic=True)
@@ -113,7 +92,11 @@ class DeviceStore:
         lock = StoreLock(path)
         lock.acquire()
         try:
-            conn = await aiosqlite.connect(str(path), isolation_level=None)
+            pending = aiosqlite.connect(str(path), isolation_level=None)
+            worker = getattr(pending, "_thread", None)
+            if isinstance(worker, threading.Thread):
+                worker.daemon = True  # a store left open must not keep the process alive
+            conn = await pending
             try:
                 await _configure(conn)
                 store = cls(path, app, conn, lock)
@@ -180,6 +163,16 @@ class DeviceStore:
             found = self._decoders[entity] = make_decoder(self.schema.layout(entity))
         return found
 
+    def _decode_rows(
+        self, table: TableLayout, rows: Iterable[Sequence[Any]]
+    ) -> list[dict[str, Any]]:
+        """Member dicts of rows selected with `TableLayout.select_list`."""
+        if len(table.entities) == 1:
+            decode = self._decoder(table.entities[0])
+            return [decode(row) for row in rows]
+        decoders = self._decoders
+        return [(decoders.get(row[1]) or self._decoder(row[1]))(row) for row in rows]
+
     def _upsert(self, table: TableLayout) -> str:
         found = self._upserts.get(table.name)
         if found is None:
@@ -196,6 +189,31 @@ class DeviceStore:
         link: dict[str, list[tuple[str, str]]] = {}
         written: list[tuple[MxObject, dict[str, Any]]] = []
         plans: dict[str, _Plan] = {}
+        with gc_paused():  # many small acyclic objects; the loop never awaits
+            self._prepare(objects, plans, rows, unlink, link, written)
+        if not written:
+            return
+        async with self._transaction() as db:
+            for root, batch in rows.items():
+                await db.executemany(self._upsert(self.schema.tables[root]), batch)
+            for table, owners in unlink.items():
+                await db.executemany(f"DELETE FROM {table} WHERE owner_id = ?", owners)
+            for table, pairs in link.items():
+                await db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
+        for obj, values in written:
+            obj.committed = values
+            obj.new = False
+
+    def _prepare(
+        self,
+        objects: Iterable[MxObject],
+        plans: dict[str, _Plan],
+        rows: dict[str, list[tuple[Any, ...]]],
+        unlink: dict[str, list[tuple[str]]],
+        link: dict[str, list[tuple[str, str]]],
+        written: list[tuple[MxObject, dict[str, Any]]],
+    ) -> None:
+        """Validate and encode every object (raising before anything is written)."""
         entity: str | None = None
         for obj in objects:
             if obj.entity != entity:
@@ -216,24 +234,28 @@ class DeviceStore:
                     every = len(members) == len(plan.members)
                     changed = known[key] = ALL_MEMBERS if every else json.dumps(members)
             else:
-                members = sorted(k for k, v in values.items() if committed.get(k) != v)
-                changed = json.dumps(members)
+                changed = json.dumps(self._changed(plan, values, committed))
             append(build(obj.id, values, changed))
             if refsets:
                 self._link(plan.layout, obj.id, values, committed, unlink, link)
             written.append((obj, values))
-        if not written:
-            return
-        async with self._transaction() as db:
-            for root, batch in rows.items():
-                await db.executemany(self._upsert(self.schema.tables[root]), batch)
-            for table, owners in unlink.items():
-                await db.executemany(f"DELETE FROM {table} WHERE owner_id = ?", owners)
-            for table, pairs in link.items():
-                await db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
-        for obj, values in written:
-            obj.committed = values
-            obj.new = False
+
+    @staticmethod
+    def _changed(plan: _Plan, values: dict[str, Any], committed: dict[str, Any]) -> list[str]:
+        """Members whose value differs from the committed one (reference sets as sets)."""
+        refsets = plan.layout.refsets
+        entity = plan.layout.qname
+        changed = []
+        for name, value in values.items():
+            before = committed.get(name)
+            if before == value or name not in plan.members:
+                continue
+            if name in refsets and set(codec.reference_set_ids(entity, name, value)) == set(
+                codec.reference_set_ids(entity, name, before)
+            ):
+                continue
+            changed.append(name)
+        return sorted(changed)
 
     def _plan(self, entity: str, rows: dict[str, list[tuple[Any, ...]]]) -> _Plan:
         layout = self.schema.layout(entity)
@@ -288,61 +310,10 @@ class DeviceStore:
             return
         async with self._transaction() as db:
             gone: list[str] = []
-            for name, ids in by_table.items():
-                gone += await self._delete_rows(db, self.schema.tables[name], ids)
-            if not gone:
-                return
-            gone_json = json.dumps(gone)
-            for refset in self.schema.refsets.values():
-                await db.execute(
-                    f"DELETE FROM {refset.sql} WHERE owner_id IN ({_IDS}) "
-                    f"OR target_id IN ({_IDS})",
-                    (gone_json, gone_json),
-                )
-            for table in self.schema.tables.values():
-                for column in table.columns:
-                    if column.kind == "Ref" and column.name != "System.owner":
-                        await db.execute(
-                            f"UPDATE {table.sql} SET {column.sql} = NULL "
-                            f"WHERE {column.sql} IN ({_IDS})",
-                            (gone_json,),
-                        )
-
-    async def _delete_rows(
-        self, db: aiosqlite.Connection, table: TableLayout, ids: list[str]
-    ) -> list[str]:
-        columns = raw_columns(table)
-        select = ", ".join(quote(c) for c in columns)
-        async with db.execute(
-            f"SELECT {select} FROM {table.sql} WHERE id IN ({_IDS})", (json.dumps(ids),)
-        ) as cursor:
-            found = [dict(zip(columns, row, strict=True)) for row in await cursor.fetchall()]
-        pending = []
-        removed = []
-        for row in found:
-            if row["_state"] == "new":
-                removed.append(row["id"])
-                continue
-            for refset in self.schema.refsets.values():
-                async with db.execute(
-                    f"SELECT target_id FROM {refset.sql} WHERE owner_id = ? ORDER BY target_id",
-                    (row["id"],),
-                ) as cursor:
-                    targets = [r[0] for r in await cursor.fetchall()]
-                if targets:
-                    row[refset.association.qname] = targets
-            data = {k: (v.hex() if isinstance(v, bytes) else v) for k, v in row.items()}
-            pending.append((row["id"], row["entity"], row["_version"], json.dumps(data)))
-        if pending:
-            await db.executemany(
-                "INSERT OR REPLACE INTO nf_deleted (id, entity, version, data) VALUES (?, ?, ?, ?)",
-                pending,
-            )
-        gone = [row["id"] for row in found]
-        await db.execute(f"DELETE FROM {table.sql} WHERE id IN ({_IDS})", (json.dumps(gone),))
-        if removed:
-            await db.execute(f"DELETE FROM nf_files WHERE id IN ({_IDS})", (json.dumps(removed),))
-        return gone
+            for root, ids in by_table.items():
+                gone += await delete_rows(db, self.schema, self.schema.tables[root], ids)
+            if gone:
+                await clear_links(db, self.schema, gone)
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -442,11 +413,7 @@ class DeviceStore:
             db = self._db()
             async with db.execute(sql, query.params) as cursor:
                 found = await cursor.fetchall()
-            decoders = self._decoders
-            result = []
-            for row in found:
-                decode = decoders.get(row[1]) or self._decoder(row[1])
-                result.append(decode(row))
+            result = self._decode_rows(table, found)
             await self._fill_refsets(db, result, layout.family)
         return result
 
@@ -466,7 +433,7 @@ class DeviceStore:
             targets: dict[str, list[str]] = {}
             ids = json.dumps([r["$id"] for r in owners])
             async with db.execute(
-                f"SELECT owner_id, target_id FROM {table} WHERE owner_id IN ({_IDS}) "
+                f"SELECT owner_id, target_id FROM {table} WHERE owner_id IN ({IDS}) "
                 "ORDER BY owner_id, target_id",
                 (ids,),
             ) as cursor:
@@ -493,7 +460,7 @@ class DeviceStore:
                 async with db.execute(sql, params) as cursor:
                     row = await cursor.fetchone()
                 if row is not None:
-                    result = [self._decoder(row[1])(row)]
+                    result = self._decode_rows(table, [row])
                     await self._fill_refsets(db, result, table.entities)
                     return result[0]
         return None
@@ -573,7 +540,7 @@ class DeviceStore:
                 )
                 async with db.execute(sql) as cursor:
                     found = await cursor.fetchall()
-                decoded = [self._decoder(row[1])(row) for row in found]
+                decoded = self._decode_rows(table, found)
                 await self._fill_refsets(db, decoded, table.entities)
                 for row, values in zip(found, decoded, strict=True):
                     state, origin, changed, version = row[-4:]

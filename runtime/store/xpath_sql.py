@@ -143,6 +143,18 @@ class XPathSql:
         return self.path(operand.steps, 0, entity, alias, boolean)
 
     def function(self, node: ir.XPathFunction, entity: str, alias: str) -> str:
+        steps = node.path.steps
+        if isinstance(node.value, ir.XPathPath):
+            other = node.value.steps
+            return self.path(
+                steps,
+                0,
+                entity,
+                alias,
+                lambda text: self.path(
+                    other, 0, entity, alias, lambda needle: _like_column(node.name, text, needle)
+                ),
+            )
         value = self.value(node.value)
         if isinstance(value, EnumValue):
             value = value.key
@@ -153,14 +165,14 @@ class XPathSql:
         needle = codec.fold(value)
 
         def match(leaf: Leaf) -> str:
-            if not isinstance(leaf, Col) or leaf.kind not in codec.STRING_KINDS | {"Enum"}:
-                raise MendixError(f"`{node.name}` works on string attributes")
+            _string_leaf(node.name, leaf)
+            assert isinstance(leaf, Col)
             if not needle:
                 return "1"
             pattern = self.bind(like_pattern(needle, node.name))
             return f"nf_lower({leaf.sql}) LIKE {pattern} ESCAPE '\\'"
 
-        return self.path(node.path.steps, 0, entity, alias, match)
+        return self.path(steps, 0, entity, alias, match)
 
     def compare(self, node: ir.XPathCompare, entity: str, alias: str) -> str:
         op, left, right = node.op, node.left, node.right
@@ -313,6 +325,30 @@ class XPathSql:
             f"AND {leaf.other} = {self.bind(value)})"
         )
         return exists if op == "=" else f"NOT {exists}"
+
+
+def _string_leaf(function: str, leaf: Leaf) -> None:
+    if not isinstance(leaf, Col) or leaf.kind not in codec.STRING_KINDS | {"Enum"}:
+        raise MendixError(f"`{function}` works on string attributes")
+
+
+def _like_column(function: str, text: Leaf, needle: Leaf) -> str:
+    """`contains(A, B)` for two attributes: B escaped for LIKE inside SQL."""
+    _string_leaf(function, text)
+    _string_leaf(function, needle)
+    assert isinstance(text, Col) and isinstance(needle, Col)
+    escaped = (
+        f"replace(replace(replace(nf_lower({needle.sql}), '\\', '\\\\'), '%', '\\%'), "
+        "'_', '\\_')"
+    )
+    pattern = {
+        "contains": f"'%' || {escaped} || '%'",
+        "starts-with": f"{escaped} || '%'",
+        "ends-with": f"'%' || {escaped}",
+    }[function]
+    return (
+        f"(coalesce({needle.sql}, '') = '' OR nf_lower({text.sql}) LIKE {pattern} ESCAPE '\\')"
+    )
 
 
 def _op(op: str, lhs: str, column: str, param: str) -> str:

@@ -34,18 +34,24 @@ def test_decimal_encoding_round_trips_exactly(value: Decimal) -> None:
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
-        ("0", "0"),
-        ("-0", "0"),
-        ("1.50", "1.5"),
-        ("100", "100"),
-        ("-100", "-100"),
+        ("0", "0E-8"),
+        ("-0", "0E-8"),
+        ("1.5", "1.50000000"),
+        ("100", "100.00000000"),
+        ("-100", "-100.00000000"),
         ("-0.00000001", "-1E-8"),
         ("99999999999999999999.99999999", "99999999999999999999.99999999"),
         ("-99999999999999999999.99999999", "-99999999999999999999.99999999"),
     ],
 )
-def test_decimal_decoding_is_canonical(text: str, shown: str) -> None:
+def test_decimals_decode_with_eight_places(text: str, shown: str) -> None:
     assert str(codec.decode_decimal(codec.encode_decimal(Decimal(text)))) == shown
+    assert codec.encode_decimal_strict(Decimal(text)) == codec.encode_decimal(Decimal(text))
+
+
+def test_decimal_text_is_readable() -> None:
+    assert codec.encode_decimal(Decimal("1234.5")) == "P00000000000000001234.50000000"
+    assert codec.encode_decimal(Decimal("-3.5")) == "N99999999999999999996.50000000"
 
 
 def test_decimal_encoding_rounds_half_even_and_bounds() -> None:

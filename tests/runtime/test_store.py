@@ -1,0 +1,487 @@
+"""The device store: schema, commit with validation and change tracking, rollback, delete,
+files, storage items and concurrent use."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nanoflow.compiler import App, compile_sources
+from nanoflow.runtime.store import CONTENTS, DeviceStore
+from nanoflow.runtime.store.fingerprint import describe, fingerprint
+from nanoflow.runtime.values import EnumValue, MendixError, MxObject
+from nanoflow.source import SourceFile
+
+SOURCE = """
+module Shop
+
+enumeration Status { Open 'Open' Closed 'Closed' }
+
+entity Customer with owner {
+  Name: String(10) required
+  Code: String
+  Age: Integer
+  Big: Long
+  Limit: Decimal
+  Vip: Boolean
+  Since: DateTime
+  Kind: Status
+  Blob: Binary
+  index (Name)
+}
+
+entity Order {
+  Number: Long
+  Total: Decimal
+  Status: Status = Open
+  PlacedAt: DateTime
+  index (Status, PlacedAt)
+}
+
+entity SpecialOrder extends Order { Reason: String }
+
+entity Tag { Name: String }
+
+entity Photo extends System.Image { Caption: String }
+
+association Order_Customer from Order to Customer
+association Order_Tags from Order to many Tag
+association Photo_Order from Photo to Order
+
+offline {
+  Customer: all
+  Order: all
+  Tag: all
+  Photo: all
+}
+"""
+
+
+@cache
+def app() -> App:
+    result = compile_sources([SourceFile("shop.nf", SOURCE)])
+    assert result.app is not None, result.diagnostics
+    return result.app
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[DeviceStore]:
+    opened = await DeviceStore.open(tmp_path / "device.db", app())
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def sql(store: DeviceStore, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    async with store._db().execute(query, params) as cursor:
+        return [tuple(row) for row in await cursor.fetchall()]
+
+
+async def mark_synced(store: DeviceStore, table: str = "o:Shop.Customer") -> None:
+    """What a download does to objects: they now come from the server, with nothing pending."""
+    await sql(
+        store,
+        f'UPDATE "{table}" SET _state = \'synced\', _origin = \'server\', _changed = \'[]\'',
+    )
+
+
+def customer(id_: str = "c1", **values: Any) -> MxObject:
+    return MxObject("Shop.Customer", id_, {"Name": "Ann", **values})
+
+
+async def count(store: DeviceStore, entity: str) -> int:
+    return len(await store.retrieve(entity, (), (), None, None, lambda n: None, "Shop"))
+
+
+# ---- schema ------------------------------------------------------------------------------------
+
+
+async def test_schema_follows_the_offline_profile(store: DeviceStore) -> None:
+    tables = {r[0] for r in await sql(store, "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {
+        "o:Shop.Customer",
+        "o:Shop.Order",
+        "o:Shop.Tag",
+        "o:System.FileDocument",
+        "r:Shop.Order_Tags",
+        "nf_meta",
+        "nf_deleted",
+        "nf_files",
+        "nf_items",
+        "nf_cursors",
+    } <= tables
+    assert "o:System.User" not in tables
+
+    def columns(table: str) -> Any:
+        return sql(store, f'SELECT name FROM pragma_table_info("{table}")')
+
+    order = {r[0] for r in await columns("o:Shop.Order")}
+    assert {"id", "entity", "Shop.Order.Number", "Shop.SpecialOrder.Reason",
+            "Shop.Order_Customer", "_origin", "_state", "_changed", "_version"} <= order
+    photo = {r[0] for r in await columns("o:System.FileDocument")}
+    assert {"System.FileDocument.Name", "System.FileDocument.Size", "Shop.Photo.Caption",
+            "Shop.Photo_Order"} <= photo
+    assert "System.owner" in {r[0] for r in await columns("o:Shop.Customer")}
+    assert store.schema.layout("Shop.Order").family == ("Shop.Order", "Shop.SpecialOrder")
+
+
+async def test_indexes_and_pragmas(store: DeviceStore) -> None:
+    indexes = {
+        r[0]: r[1] for r in await sql(
+            store, "SELECT name, sql FROM sqlite_master WHERE type='index' AND name LIKE 'ix:%'"
+        )
+    }
+    assert 'nf_lower("Shop.Customer.Name")' in indexes["ix:Shop.Customer:Name"]
+    assert '"Shop.Order.Status", "Shop.Order.PlacedAt"' in indexes["ix:Shop.Order:Status,PlacedAt"]
+    assert "ix:o:Shop.Order:Shop.Order_Customer" in indexes
+    assert "ix:o:Shop.Order:entity" in indexes  # Order and SpecialOrder share the table
+    assert "ix:o:Shop.Customer:entity" not in indexes
+    assert "ix:r:Shop.Order_Tags" in indexes
+    assert (await sql(store, "PRAGMA journal_mode"))[0][0] == "wal"
+    assert (await sql(store, "PRAGMA synchronous"))[0][0] == 1  # NORMAL
+
+
+async def test_meta_holds_the_model_fingerprint(store: DeviceStore) -> None:
+    description = describe(app().names)
+    assert await store.get_meta("fingerprint") == fingerprint(description)
+    assert await store.get_meta("model") == json.loads(json.dumps(description))
+    assert await store.get_meta("device_id") is None
+    await store.set_meta("session", {"user": "u1", "roles": ["Shop.User"], "tz": "UTC"})
+    assert (await store.get_meta("session"))["roles"] == ["Shop.User"]
+
+
+# ---- commit ------------------------------------------------------------------------------------
+
+
+async def test_commit_writes_typed_values(store: DeviceStore) -> None:
+    since = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
+    obj = customer(
+        Code="x", Age=-(2**31), Big=-(2**63), Limit=Decimal("-12345678901234567890.12345678"),
+        Vip=True, Since=since, Kind=EnumValue.of("Shop.Status", "Closed"), Blob=b"\x00\x01",
+    )
+    obj.values["System.owner"] = "u1"
+    await store.commit([obj])
+    assert obj.new is False
+    assert obj.committed == obj.values and obj.committed is not obj.values
+    row = await store.get("Shop.Customer", "c1")
+    assert row == {"$id": "c1", "$entity": "Shop.Customer", **obj.values}
+
+
+async def test_commit_a_list_and_specializations(store: DeviceStore) -> None:
+    objs = [MxObject("Shop.Order", f"o{i}", {"Number": i}) for i in range(5)]
+    objs.append(MxObject("Shop.SpecialOrder", "s1", {"Number": 9, "Reason": "r"}))
+    objs.append(customer())
+    await store.commit(objs)
+    assert await count(store, "Shop.Order") == 6
+    assert await count(store, "Shop.SpecialOrder") == 1
+    assert await count(store, "Shop.Customer") == 1
+
+
+async def test_commit_of_many_objects(store: DeviceStore) -> None:
+    objs = [
+        MxObject("Shop.Order", values={"Number": i, "Total": Decimal(i) / 8})
+        for i in range(10_000)
+    ]
+    await store.commit(objs)
+    assert await count(store, "Shop.Order") == 10_000
+    pending = await store.pending_changes()
+    assert {p["state"] for p in pending} == {"new"}
+    assert pending[0]["changed"] == ["Number", "Total"]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"Name": None}, "Shop.Customer: Name is required"),
+        ({"Name": ""}, "Shop.Customer: Name is required"),
+        ({"Name": "x" * 11}, "Shop.Customer: Name is longer than 10 characters"),
+        ({"Age": 2**31}, "Shop.Customer: Age: 2147483648 is outside the range of Integer"),
+        ({"Big": 2**63}, "Shop.Customer: Big: 9223372036854775808 is outside the range of Long"),
+        ({"Limit": Decimal("1E+20")}, "Shop.Customer: Limit: 1E+20 has more than 20 digits"),
+        ({"Limit": 1.5}, "Shop.Customer: Limit cannot hold a value of type float"),
+        ({"Age": "7"}, "Shop.Customer: Age cannot hold a value of type String"),
+        ({"Age": True}, "Shop.Customer: Age cannot hold a value of type Boolean"),
+        ({"Vip": 1}, "Shop.Customer: Vip cannot hold a value of type Integer"),
+        ({"Since": "2020"}, "Shop.Customer: Since cannot hold a value of type String"),
+        ({"Kind": "Nope"}, "Shop.Customer: Kind: `Nope` is not a value of Shop.Status"),
+        ({"Kind": EnumValue.of("Other.E", "Open")}, "Shop.Customer: Kind cannot hold"),
+        ({"Code": 5}, "Shop.Customer: Code cannot hold a value of type Integer"),
+        ({"System.owner": 5}, "Shop.Customer: System.owner cannot hold a value of type Integer"),
+    ],
+)
+async def test_validation_failure_writes_nothing(
+    store: DeviceStore, values: dict[str, Any], message: str
+) -> None:
+    good = customer("c0")
+    bad = customer("c1", **values)
+    order = MxObject("Shop.Order", "o1", {"Number": 1})
+    with pytest.raises(MendixError, match=message.replace("+", r"\+")):
+        await store.commit([good, order, bad])
+    assert await count(store, "Shop.Customer") == 0
+    assert await count(store, "Shop.Order") == 0
+    assert good.committed is None and good.new
+
+
+async def test_reference_set_values_are_validated(store: DeviceStore) -> None:
+    order = MxObject("Shop.Order", "o1", {"Shop.Order_Tags": "t1"})
+    with pytest.raises(MendixError, match="must hold a list of objects"):
+        await store.commit([order])
+
+
+async def test_commit_is_one_transaction(store: DeviceStore, monkeypatch: Any) -> None:
+    real = store._upsert
+
+    def broken(table: Any) -> str:
+        return "INSERT INTO nowhere VALUES (?)" if table.root == "Shop.Order" else real(table)
+
+    monkeypatch.setattr(store, "_upsert", broken)
+    with pytest.raises(Exception, match="nowhere"):
+        await store.commit([customer(), MxObject("Shop.Order", "o1", {})])
+    monkeypatch.undo()
+    assert await count(store, "Shop.Customer") == 0
+    await store.commit([customer()])  # the store is usable afterwards
+    assert await count(store, "Shop.Customer") == 1
+
+
+async def test_change_tracking(store: DeviceStore) -> None:
+    obj = customer(Code="a", Age=1)
+    await store.commit([obj])
+    [pending] = await store.pending_changes()
+    assert pending["state"] == "new" and pending["origin"] == "device"
+    assert pending["changed"] == ["Age", "Code", "Name"]
+    obj.values["Code"] = "b"
+    await store.commit([obj])
+    [pending] = await store.pending_changes()
+    assert pending["state"] == "new"
+
+    await mark_synced(store)
+    assert await store.pending_changes() == []
+    await store.commit([obj])  # nothing changed: stays synced
+    assert await store.pending_changes() == []
+    obj.values["Age"] = 2
+    await store.commit([obj])
+    [pending] = await store.pending_changes()
+    assert (pending["state"], pending["origin"], pending["changed"]) == (
+        "changed", "server", ["Age"],
+    )
+    assert pending["values"]["Age"] == 2
+    obj.values["Code"] = "c"
+    obj.values["System.owner"] = "u9"
+    await store.commit([obj])
+    [pending] = await store.pending_changes()
+    assert pending["changed"] == ["Age", "Code", "System.owner"]
+
+
+async def test_reference_set_changes_are_tracked(store: DeviceStore) -> None:
+    tags = [MxObject("Shop.Tag", f"t{i}", {"Name": str(i)}) for i in range(3)]
+    order = MxObject("Shop.Order", "o1", {"Number": 1, "Shop.Order_Tags": ("t0", "t1")})
+    await store.commit([*tags, order])
+    await mark_synced(store, "o:Shop.Order")
+    order.values["Shop.Order_Tags"] = ("t1", "t0")  # same set
+    await store.commit([order])
+    assert [p for p in await store.pending_changes() if p["$id"] == "o1"] == []
+    order.values["Shop.Order_Tags"] = (tags[2],)  # objects are stored by id
+    await store.commit([order])
+    row = await store.get(None, "o1")
+    assert row is not None and row["Shop.Order_Tags"] == ("t2",)
+    changes = [p for p in await store.pending_changes() if p["$id"] == "o1"]
+    assert changes[0]["changed"] == ["Shop.Order_Tags"]
+
+
+async def test_committed_is_a_snapshot(store: DeviceStore) -> None:
+    obj = customer()
+    await store.commit([obj])
+    obj.values["Name"] = "Bea"
+    assert obj.committed is not None and obj.committed["Name"] == "Ann"
+    assert obj.changed_members == {"Name"}
+
+
+# ---- rollback ----------------------------------------------------------------------------------
+
+
+async def test_rollback_restores_the_committed_values(store: DeviceStore) -> None:
+    obj = customer(Age=3)
+    await store.commit([obj])
+    values = obj.values
+    obj.values["Name"] = "Changed"
+    obj.values["Age"] = None
+    await store.rollback(obj)
+    assert obj.values is values
+    assert obj.values["Name"] == "Ann" and obj.values["Age"] == 3
+    fresh = customer("c9", Name="New")
+    await store.rollback(fresh)
+    assert fresh.values == {"Name": "New"} and fresh.committed is None
+
+
+# ---- delete ------------------------------------------------------------------------------------
+
+
+async def test_delete_of_device_objects_removes_them(store: DeviceStore) -> None:
+    obj = customer()
+    await store.commit([obj])
+    await store.delete([obj])
+    assert await store.get(None, "c1") is None
+    assert await store.pending_changes() == []
+    assert await sql(store, "SELECT count(*) FROM nf_deleted") == [(0,)]
+
+
+async def test_delete_of_server_objects_is_pending(store: DeviceStore) -> None:
+    objs = [customer("c1"), customer("c2")]
+    await store.commit(objs)
+    await mark_synced(store)
+    await store.delete(objs[:1])
+    assert await store.get(None, "c1") is None
+    assert await count(store, "Shop.Customer") == 1
+    [pending] = await store.pending_changes()
+    assert (pending["$id"], pending["$entity"], pending["state"]) == ("c1", "Shop.Customer",
+                                                                      "deleted")
+    [(data,)] = await sql(store, "SELECT data FROM nf_deleted")
+    assert json.loads(data)["Shop.Customer.Name"] == "Ann"
+
+
+async def test_delete_clears_references_and_set_entries(store: DeviceStore) -> None:
+    c1, tag = customer(), MxObject("Shop.Tag", "t1", {"Name": "x"})
+    order = MxObject("Shop.Order", "o1", {"Shop.Order_Customer": "c1", "Shop.Order_Tags": ("t1",)})
+    owner = MxObject("Shop.Order", "o2", {"Shop.Order_Tags": ("t1",)})
+    await store.commit([c1, tag, order, owner])
+    await store.delete([c1, tag, owner])
+    row = await store.get(None, "o1")
+    assert row is not None
+    assert row["Shop.Order_Customer"] is None and row["Shop.Order_Tags"] == ()
+    assert await sql(store, 'SELECT count(*) FROM "r:Shop.Order_Tags"') == [(0,)]
+
+
+async def test_delete_of_uncommitted_objects_does_nothing(store: DeviceStore) -> None:
+    await store.delete([customer()])
+    assert await store.pending_changes() == []
+
+
+# ---- files and storage items -------------------------------------------------------------------
+
+
+async def test_files(store: DeviceStore) -> None:
+    photo = MxObject("Shop.Photo", "p1", {"Name": "a.png", "HasContents": True, "Size": 3})
+    await store.commit([photo])
+    assert await store.read_file("p1") is None
+    await store.write_file("p1", b"abc")
+    assert await store.read_file("p1") == b"abc"
+    await mark_synced(store, "o:System.FileDocument")
+    await store.write_file("p1", b"xyz")
+    [pending] = await store.pending_changes()
+    assert pending["state"] == "changed" and pending["changed"] == [CONTENTS]
+    await sql(store, "UPDATE \"o:System.FileDocument\" SET _state = 'new'")
+    await store.delete([photo])
+    assert await store.read_file("p1") is None
+
+
+async def test_storage_items(store: DeviceStore) -> None:
+    assert await store.get_item("k") is None
+    await store.set_item("k", "v1")
+    await store.set_item("k", "v2")
+    assert await store.get_item("k") == "v2"
+    await store.remove_item("k")
+    assert await store.get_item("k") is None
+    await store.remove_item("missing")
+
+
+# ---- concurrency -------------------------------------------------------------------------------
+
+
+async def test_concurrent_commits_are_whole(store: DeviceStore) -> None:
+    """Each commit writes one customer and one order; readers always see equal counts."""
+    seen: list[tuple[int, int]] = []
+
+    async def writer(n: int) -> None:
+        for i in range(20):
+            key = f"{n}-{i}"
+            await store.commit([
+                customer(f"c{key}"),
+                MxObject("Shop.Order", f"o{key}", {"Shop.Order_Customer": f"c{key}"}),
+            ])
+            await asyncio.sleep(0)
+
+    async def reader() -> None:
+        for _ in range(40):
+            orders = await count(store, "Shop.Order")
+            customers = await count(store, "Shop.Customer")
+            seen.append((orders, customers))
+
+    async def other_work() -> None:
+        for _ in range(10):
+            await asyncio.sleep(0)
+            await store.set_item("x", "y")
+            await store.remove_item("x")
+
+    await asyncio.gather(*(writer(n) for n in range(6)), reader(), reader(), other_work())
+    assert await count(store, "Shop.Order") == 120
+    assert await count(store, "Shop.Customer") == 120
+    assert all(0 <= o <= 120 for o, _ in seen)
+    # a reader's two queries are separate units of work, but never see half a commit
+    async def both() -> tuple[int, int]:
+        rows = await sql(store, 'SELECT (SELECT count(*) FROM "o:Shop.Order"), '
+                                '(SELECT count(*) FROM "o:Shop.Customer")')
+        return rows[0][0], rows[0][1]
+
+    assert await both() == (120, 120)
+
+
+async def test_reads_never_see_an_open_transaction(store: DeviceStore, monkeypatch: Any) -> None:
+    """A read waits for a running unit of work: here a commit that yields to the loop with its
+    transaction open and then fails, so the read must see nothing of it."""
+    real = store._transaction
+    gate = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def failing() -> Any:
+        async with real() as db:
+            yield db
+            gate.set()
+            await asyncio.sleep(0.05)
+            raise RuntimeError("cut off")
+
+    monkeypatch.setattr(store, "_transaction", failing)
+    task = asyncio.create_task(store.commit([customer("c1"), MxObject("Shop.Order", "o1", {})]))
+    await gate.wait()
+    monkeypatch.setattr(store, "_transaction", real)
+    assert await count(store, "Shop.Customer") == 0
+    with pytest.raises(RuntimeError, match="cut off"):
+        await task
+    assert await count(store, "Shop.Order") == 0
+
+
+# ---- ordering of stored values -----------------------------------------------------------------
+
+
+async def test_decimal_order_and_comparisons_in_sql(store: DeviceStore) -> None:
+    import random
+
+    rng = random.Random(7)
+    values = [Decimal(rng.randint(-(10**28) + 1, 10**28 - 1)).scaleb(-8) for _ in range(150)]
+    values += [Decimal(0), Decimal("-0.00000001"), Decimal("0.00000001"), Decimal(-1), Decimal(1)]
+    objs = [MxObject("Shop.Order", f"o{i:03}", {"Total": v}) for i, v in enumerate(values)]
+    await store.commit(objs)
+    rows = await store.retrieve("Shop.Order", (), (("Total", False),), None, None,
+                                lambda n: None, "Shop")
+    assert [r["Total"] for r in rows] == sorted(values)
+    rows = await store.retrieve("Shop.Order", (), (("Total", True),), 10, 5,
+                                lambda n: None, "Shop")
+    assert [r["Total"] for r in rows] == sorted(values, reverse=True)[5:15]
+
+
+async def test_strings_sort_and_compare_ignoring_case(store: DeviceStore) -> None:
+    names = ["ÄBC", "äbd", "Abc", "abd", "Zed", "éclair", "Éclat", "b"]
+    await store.commit([MxObject("Shop.Tag", f"t{i}", {"Name": n}) for i, n in enumerate(names)])
+    rows = await store.retrieve("Shop.Tag", (), (("Name", False),), None, None,
+                                lambda n: None, "Shop")
+    got = [r["Name"] for r in rows]
+    assert got == sorted(names, key=lambda n: (n.lower(), f"t{names.index(n)}"))
