@@ -30,6 +30,12 @@ EIGHT_PLACES = Decimal("1E-8")
 LOCAL_USER_ID = "00000000-0000-7000-8000-000000000001"
 
 
+def _now_ms() -> datetime:
+    """The current instant at Mendix's DateTime precision (milliseconds)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 class Runtime:
     """Runs an app's nanoflows on a device. Use as `async with Runtime(app, store=...)`."""
 
@@ -60,7 +66,7 @@ class Runtime:
         self.ctx = EvalContext(
             timezone=zone,
             rounding=rounding,  # type: ignore[arg-type]
-            now=now or (lambda: datetime.now(UTC)),
+            now=now or _now_ms,
             enum_caption=self.enum_caption,
             current_user=None,
             is_syncing=lambda: False,
@@ -294,6 +300,8 @@ class Runtime:
             if number.as_tuple().exponent < -8:  # type: ignore[operator]
                 number = number.quantize(EIGHT_PLACES, rounding=ROUND_HALF_EVEN)
             return number
+        if kind == "DateTime" and value.microsecond % 1000:
+            return value.replace(microsecond=value.microsecond // 1000 * 1000)
         if kind == "Integer" and not INT_MIN <= value <= INT_MAX:
             raise MendixError(f"{entity}: {attr.name} does not fit in an Integer: {value}")
         return value
@@ -336,9 +344,23 @@ class Runtime:
         stored = [o for o in objects if o.committed is not None]
         if stored:
             await self._store().delete(stored)
+        gone = {o.id for o in objects}
         for obj in objects:
             obj.removed = True
             self.objects.pop(obj.id, None)
+        self._forget_references(gone)
+
+    def _forget_references(self, gone: set[str]) -> None:
+        """Objects in memory stop pointing at deleted objects (the store cleared its rows)."""
+        for holder in self.objects.values():
+            for snapshot in (holder.values, holder.committed):
+                if not snapshot:
+                    continue
+                for member, target in snapshot.items():
+                    if isinstance(target, str) and target in gone and "." in member:
+                        snapshot[member] = None
+                    elif isinstance(target, tuple) and gone.intersection(target):
+                        snapshot[member] = tuple(t for t in target if t not in gone)
 
     def _object_for(self, row: dict[str, Any]) -> MxObject:
         """The runtime's object for a store row (the row dict becomes its values)."""

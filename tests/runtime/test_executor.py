@@ -543,3 +543,17 @@ nanoflow Mine() returns Integer {
     assert result.app is not None, result.diagnostics
     async with Runtime(result.app, store=tmp_path / "d.sqlite") as rt:
         assert await rt.call("Mine") == 10
+
+
+async def test_deleting_an_object_clears_references_to_it(shop: Any) -> None:
+    rt = await shop(
+        """nanoflow F() returns Boolean {
+  $c = create Customer (Name = 'Ann')
+  commit $c
+  $o = create Order (Number = 1, Order_Customer = $c)
+  commit $o
+  delete $c
+  return $o/Order_Customer = empty
+}"""
+    )
+    assert await rt.call("F") is True
