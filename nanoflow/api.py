@@ -56,7 +56,7 @@ class Runtime(DeviceRuntime):
         where = f" where {xpath}" if xpath.strip() else ""
         text = (
             f"module {info.module}\n"
-            f"nanoflow Query__({''}) returns List of {info.qname} {{\n"
+            f"nanoflow Query__() returns List of {info.qname} {{\n"
             f"  $found = retrieve {info.qname}{where}\n"
             "  return $found\n}\n"
         )

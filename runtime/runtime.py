@@ -48,13 +48,14 @@ class Runtime:
         user: str = "local",
         rounding: str = "half_away_from_zero",
         now: Callable[[], datetime] | None = None,
+        roles: list[str] | None = None,
     ) -> None:
         self.app = app
         self.names = app.names
         self.store_path = Path(store) if store is not None else None
         self.host = host or Host()
         self.user_name = user
-        self.roles = sorted(self.names.roles)
+        self.roles = sorted(self.names.roles) if roles is None else list(roles)
         self.objects = IdentityMap()
         self.actions: dict[str, Action] = {}
         self._flows: dict[str, CompiledFlow] = {}
@@ -133,6 +134,15 @@ class Runtime:
         info = self.app.find_flow(name)
         if info is None:
             raise FlowError(f"unknown flow `{name}`", name)
+        decl = info.decl
+        if isinstance(decl, ir.Flow) and decl.allow:
+            allowed = {self.names.qualify(r.text, info.module) for r in decl.allow}
+            if not allowed & set(self.roles):
+                raise FlowError(
+                    f"user `{self.user_name}` may not run `{info.qname}` (allowed roles: "
+                    f"{', '.join(sorted(allowed))})",
+                    info.qname,
+                )
         try:
             return await self.call_flow(info.qname, arguments)
         except MendixError as error:

@@ -557,3 +557,23 @@ async def test_deleting_an_object_clears_references_to_it(shop: Any) -> None:
 }"""
     )
     assert await rt.call("F") is True
+
+
+async def test_allowed_roles_are_checked_for_the_flow_a_user_starts(tmp_path: Path) -> None:
+    source = """module Sec
+role Clerk
+role Boss
+nanoflow Secret() returns String allow Boss { return call nanoflow Open() }
+nanoflow Open() returns String { return 'ok' }
+"""
+    result = compile_sources([SourceFile("sec.nf", source)])
+    assert result.app is None  # `return call` is not an expression
+    source = source.replace("{ return call nanoflow Open() }", "{ return 'secret' }")
+    app = compile_sources([SourceFile("sec.nf", source)]).app
+    assert app is not None
+    async with Runtime(app, roles=["Sec.Clerk"]) as clerk:
+        with pytest.raises(FlowError, match=r"may not run `Sec\.Secret`"):
+            await clerk.call("Secret")
+        assert await clerk.call("Open") == "ok"
+    async with Runtime(app) as local:
+        assert await local.call("Secret") == "secret"
