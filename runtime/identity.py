@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
+from typing import Any
 
 from nanoflow.runtime.values import MxObject
 
@@ -30,6 +31,25 @@ class IdentityMap:
         self._refs[object_id] = weakref.ref(obj)
         if len(self._refs) >= self._purge_at:
             self.purge()
+
+    def adopt(self, rows: list[dict[str, Any]]) -> list[MxObject]:
+        """The runtime's objects for store rows: an object already in memory is kept (with its
+        uncommitted changes); otherwise the row dict becomes a new object's values."""
+        refs = self._refs
+        ref = weakref.ref
+        result = []
+        for row in rows:
+            object_id = row.pop("$id")
+            entity = row.pop("$entity")
+            held = refs.get(object_id)
+            obj = held() if held is not None else None
+            if obj is None:
+                obj = MxObject(entity, object_id, row, row, False)
+                refs[object_id] = ref(obj)
+            result.append(obj)
+        if len(refs) >= self._purge_at:
+            self.purge()
+        return result
 
     def pop(self, object_id: str, default: MxObject | None = None) -> MxObject | None:
         ref = self._refs.pop(object_id, None)

@@ -278,7 +278,7 @@ class Runtime:
         obj = MxObject(entity, values=initial)
         info = self.entity(entity)
         if info.with_owner and self.current_user is not None:
-            obj.values["System.owner"] = self.current_user.id
+            obj["System.owner"] = self.current_user.id
         self._assign(obj, values, "the new object")
         self.objects[obj.id] = obj
         return obj
@@ -293,13 +293,13 @@ class Runtime:
         for key, value in values.items():
             attr = info.attributes.get(key)
             if attr is not None:
-                obj.values[key] = self._attribute_value(obj.entity, attr, value)
+                obj[key] = self._attribute_value(obj.entity, attr, value)
             elif isinstance(value, list):
-                obj.values[key] = tuple(o.id for o in value if not o.removed)
+                obj[key] = tuple(o.id for o in value if not o.removed)
             elif isinstance(value, MxObject):
-                obj.values[key] = None if value.removed else value.id
+                obj[key] = None if value.removed else value.id
             else:
-                obj.values[key] = value
+                obj[key] = value
 
     def _attribute_value(self, entity: str, attr: AttributeInfo, value: Any) -> Any:
         if value is None:
@@ -363,25 +363,15 @@ class Runtime:
     def _forget_references(self, gone: set[str]) -> None:
         """Objects in memory stop pointing at deleted objects (the store cleared its rows)."""
         for holder in self.objects.values():
-            for snapshot in (holder.values, holder.committed):
-                if not snapshot:
-                    continue
+            snapshots = [holder.values]
+            if holder.committed is not None and holder.committed is not holder.values:
+                snapshots.append(holder.committed)
+            for snapshot in snapshots:
                 for member, target in snapshot.items():
                     if isinstance(target, str) and target in gone and "." in member:
                         snapshot[member] = None
                     elif isinstance(target, tuple) and gone.intersection(target):
                         snapshot[member] = tuple(t for t in target if t not in gone)
-
-    def _object_for(self, row: dict[str, Any]) -> MxObject:
-        """The runtime's object for a store row (the row dict becomes its values)."""
-        object_id = row.pop("$id")
-        entity = row.pop("$entity")
-        found = self.objects.get(object_id)
-        if found is not None:
-            return found
-        obj = MxObject(entity, object_id, row, dict(row), new=False)
-        self.objects[object_id] = obj
-        return obj
 
     def _resolver(self, values: dict[int, Any]) -> Callable[[Any], Any]:
         def resolve(node: Any) -> Any:
@@ -407,7 +397,7 @@ class Runtime:
             spec.module,
             first=spec.first,
         )
-        objects = [self._object_for(row) for row in rows]
+        objects = self.objects.adopt(rows)
         if spec.first:
             return objects[0] if objects else None
         return objects
@@ -429,7 +419,7 @@ class Runtime:
             self._resolver(values),
             spec.module,
         )
-        objects = [self._object_for(row) for row in rows]
+        objects = self.objects.adopt(rows)
         if spec.first:
             return objects[0] if objects else None
         return objects
@@ -440,8 +430,8 @@ class Runtime:
             raise MendixError(f"{obj.entity} is not a System.FileDocument: it has no contents")
         content = data if isinstance(data, bytes) else Path(data).read_bytes()
         await self._store().write_file(obj.id, content)
-        obj.values["HasContents"] = True
-        obj.values["Size"] = len(content)
+        obj["HasContents"] = True
+        obj["Size"] = len(content)
 
     async def read_file(self, obj: MxObject) -> bytes | None:
         """The contents of a `System.FileDocument` object, or None if it has none."""
@@ -454,7 +444,7 @@ class Runtime:
         if self.store is None:
             return None
         row = await self.store.get(None, object_id)
-        return self._object_for(row) if row is not None else None
+        return self.objects.adopt([row])[0] if row is not None else None
 
     async def follow(self, obj: MxObject | None, association: str, what: str) -> MxObject | None:
         """`$obj/Assoc` for a reference: the referenced object (or empty)."""

@@ -80,6 +80,8 @@ class MxObject:
     names, and qualified association names for references (an id or None) and reference sets
     (a tuple of ids). `committed` holds the values as last committed (None: never committed).
     `removed` becomes true when a synchronization removed the object: it then reads as empty.
+    An object loaded from the store shares one dict for both until its first change: write
+    members with `obj[name] = value`, never into `obj.values` directly.
     """
 
     __slots__ = ("__weakref__", "committed", "entity", "id", "new", "removed", "values")
@@ -103,7 +105,10 @@ class MxObject:
         return self.values.get(member)
 
     def __setitem__(self, member: str, value: Any) -> None:
-        self.values[member] = value
+        values = self.values
+        if values is self.committed:  # shared until the first change (copy on write)
+            values = self.values = dict(values)
+        values[member] = value
 
     @property
     def is_empty(self) -> bool:
