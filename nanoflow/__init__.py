@@ -13,10 +13,13 @@ __all__ = [
     "CompileError",
     "CompileResult",
     "Diagnostic",
+    "EnumValue",
     "FlowError",
     "Host",
+    "MendixError",
     "MxObject",
     "Runtime",
+    "StoreError",
     "compile_path",
     "compile_sources",
     "load",
@@ -37,8 +40,12 @@ def __getattr__(name: str) -> object:
         from nanoflow.runtime.errors import FlowError
 
         return FlowError
-    if name == "MxObject":
-        from nanoflow.runtime.values import MxObject
+    if name in ("MxObject", "EnumValue", "MendixError"):
+        from nanoflow.runtime import values
 
-        return MxObject
+        return getattr(values, name)
+    if name == "StoreError":
+        from nanoflow.runtime.errors import StoreError
+
+        return StoreError
     raise AttributeError(f"module 'nanoflow' has no attribute {name!r}")

@@ -3,17 +3,20 @@ device runtime itself does not carry (XPath given as text)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from nanoflow import ir
+from nanoflow import types as t
 from nanoflow.compiler import App, compile_sources
 from nanoflow.diagnostics import CompileError
 from nanoflow.runtime.flowgen import FlowGen
 from nanoflow.runtime.host import Host
 from nanoflow.runtime.runtime import Runtime as DeviceRuntime
-from nanoflow.runtime.values import MxObject
-from nanoflow.source import SourceFile
+from nanoflow.runtime.values import INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, EnumValue, MxObject
+from nanoflow.source import NO_SPAN, SourceFile
 
 
 class Runtime(DeviceRuntime):
@@ -39,6 +42,46 @@ class Runtime(DeviceRuntime):
         )
         self._queries: dict[tuple[str, str], Any] = {}
 
+    def create(self, entity: str, values: dict[str, Any] | None = None) -> MxObject:
+        """A new, uncommitted object; member values are checked against the entity (attributes
+        by name, associations by name or qualified name: objects, lists of objects, or None)."""
+        info = self.names.entities.get(entity)
+        if info is None:
+            raise ValueError(f"unknown entity `{entity}`")
+        checked: dict[str, Any] = {}
+        for member, value in (values or {}).items():
+            attr = info.attributes.get(member)
+            if attr is not None:
+                checked[member] = check_value(value, attr.type, f"{entity}.{member}", self)
+                continue
+            found = self.names.find_association(
+                ir.Ident(span=NO_SPAN, text=member), info.module, entity
+            )
+            if found is None or found[1] != "source":
+                raise ValueError(f"{entity} has no attribute or owned association `{member}`")
+            assoc = found[0]
+            checked[assoc.qname] = check_value(
+                value, assoc.type_from("source"), f"{entity}.{member}", self
+            )
+        return super().create(entity, checked)
+
+    async def call(self, flow: str, /, **arguments: Any) -> Any:
+        """Run a flow by `Module.Name` (or unique `Name`) with its parameters as keyword
+        arguments; raises `FlowError` if it ends in an unhandled error."""
+        info = self.app.find_flow(flow)
+        if info is not None:
+            unknown = set(arguments) - set(info.parameters)
+            if unknown:
+                raise TypeError(
+                    f"`{info.qname}` has no parameter {', '.join(sorted(unknown))} "
+                    f"(parameters: {', '.join(info.parameters) or 'none'})"
+                )
+            arguments = {
+                name: check_value(value, info.parameters[name], f"parameter `{name}`", self)
+                for name, value in arguments.items()
+            }
+        return await super().call(flow, **arguments)
+
     async def retrieve(self, entity: str, xpath: str = "") -> list[MxObject]:
         """The objects of an entity matching an XPath constraint written as text, e.g.
         `await rt.retrieve("Sales.Order", xpath="[Status = 'Placed']")`."""
@@ -53,6 +96,8 @@ class Runtime(DeviceRuntime):
         info = self.names.entities.get(entity)
         if info is None:
             raise ValueError(f"unknown entity `{entity}`")
+        if self.store is None:
+            raise ValueError("this runtime has no offline store (pass `store=...`)")
         where = f" where {xpath}" if xpath.strip() else ""
         text = (
             f"module {info.module}\n"
@@ -70,3 +115,54 @@ class Runtime(DeviceRuntime):
         decl = callable_info.decl
         assert isinstance(decl, ir.Flow)
         return FlowGen(result.app, info.module, decl, callable_info).generate().function
+
+
+def check_value(value: Any, type_: t.Type, what: str, rt: Runtime) -> Any:
+    """A Python value given through the API, checked (and converted where it is safe) for a
+    member or parameter of type `type_`."""
+    if value is None:
+        return [] if isinstance(type_, t.ListType) else None
+    if isinstance(type_, t.ListType):
+        if not isinstance(value, list) or not all(isinstance(o, MxObject) for o in value):
+            raise TypeError(f"{what} takes a list of {type_.entity} objects")
+        for obj in value:
+            _check_object(obj, type_.entity, what, rt)
+        return list(value)
+    if isinstance(type_, t.ObjectType):
+        if not isinstance(value, MxObject):
+            raise TypeError(f"{what} takes an object of {type_.entity}, not {value!r}")
+        _check_object(value, type_.entity, what, rt)
+        return value
+    if isinstance(type_, t.EnumType):
+        if isinstance(value, EnumValue) and value.enum == type_.enum:
+            return value
+        keys = rt.names.enums[type_.enum].values
+        if isinstance(value, str) and value in keys:
+            return EnumValue.of(type_.enum, value)
+        raise ValueError(f"{what} takes a value of {type_.enum} ({', '.join(keys)})")
+    name = type_.name if isinstance(type_, t.Prim) else ""
+    if name in ("String", "HashedString") and isinstance(value, str):
+        return value
+    if name in ("Integer", "Long") and isinstance(value, int) and not isinstance(value, bool):
+        low, high = (INT_MIN, INT_MAX) if name == "Integer" else (LONG_MIN, LONG_MAX)
+        if not low <= value <= high:
+            raise ValueError(
+                f"{what}: {value} does not fit in {'an' if name == 'Integer' else 'a'} {name}"
+            )
+        return value
+    if name == "Decimal" and isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return Decimal(value)
+    if name == "Boolean" and isinstance(value, bool):
+        return value
+    if name == "DateTime" and isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{what} takes an aware datetime (with a time zone)")
+        return value
+    if name == "Binary" and isinstance(value, bytes):
+        return value
+    raise TypeError(f"{what} takes a {name or type_}, not {type(value).__name__} {value!r}")
+
+
+def _check_object(obj: MxObject, entity: str, what: str, rt: Runtime) -> None:
+    if not rt.names.is_a(obj.entity, entity):
+        raise TypeError(f"{what} takes an object of {entity}, not of {obj.entity}")

@@ -179,6 +179,7 @@ def eval_command(
     try:
         zone = _zone(timezone)
         prepared = prepare(expression, parsed)
+        _check_variables(prepared.app, prepared.flow, parsed)
     except ValueError as error:
         return _usage(str(error))
     except CompileError as error:
@@ -206,6 +207,28 @@ async def _eval(
             return FLOW_FAILED
         _print_value(value, app, json_out, None)
     return OK
+
+
+def _check_variables(app: App, flow: str, variables: dict[str, Any]) -> None:
+    """Reject `--var` values the expression could not use (a usage error, not a crash)."""
+    from nanoflow.runtime.json_values import parse_datetime
+
+    def dates(value: Any, name: str) -> None:
+        if isinstance(value, dict) and "$date" in value:
+            parse_datetime(str(value["$date"]), ZoneInfo("UTC"))
+        elif isinstance(value, dict):
+            for key, member in value.items():
+                dates(member, f"{name}.{key}")
+        elif isinstance(value, list):
+            for item in value:
+                dates(item, name)
+
+    for name, value in variables.items():
+        try:
+            dates(value, name)
+        except ValueError as error:
+            raise ValueError(f"--var {name}: {error}") from None
+    del app, flow
 
 
 def _variable(value: Any, type_: t.Type, runtime: Runtime) -> Any:

@@ -52,8 +52,14 @@ def _type_of_json(value: Any, name: str, entities: list[str]) -> str:
         entities.append(f"entity {entity} {{ {members} }}")
         return entity
     if isinstance(value, list):
-        sample = value[0] if value else {}
-        entity = _type_of_json(sample if isinstance(sample, dict) else {}, name, entities)
+        if not all(isinstance(item, dict) and "$date" not in item for item in value):
+            raise ValueError(f"variable `{name}`: a list holds JSON objects (with members)")
+        union: dict[str, Any] = {}
+        for item in value:
+            for key, member in item.items():
+                if union.get(key) is None:
+                    union[key] = member
+        entity = _type_of_json(union, name, entities)
         return f"List of {entity}"
     raise ValueError(f"variable `{name}`: unsupported JSON value {value!r}")
 

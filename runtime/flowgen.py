@@ -285,7 +285,7 @@ class FlowGen:
     def _CreateObject(self, s: ir.CreateObject) -> None:
         entity = self.entity_of(s.entity)
         values = self.members(entity, s.assignments)
-        self.emit(f"v_{s.output.name} = _rt.create({self.const(entity, 's')}, {values})")
+        self.emit(f"v_{s.output.name} = _rt.create_object({self.const(entity, 's')}, {values})")
 
     def _CreateList(self, s: ir.CreateList) -> None:
         self.emit(f"v_{s.output.name} = []")

@@ -80,9 +80,13 @@ def parse_scalar(text: str, type_: t.Type, names: NameTable, zone: ZoneInfo) -> 
         return text
     if name in ("Integer", "Long"):
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
             raise ValueError(f"`{text}` is not an integer") from None
+        bits = 31 if name == "Integer" else 63
+        if not -(2**bits) <= number < 2**bits:
+            raise ValueError(f"{number} does not fit in {'an' if bits == 31 else 'a'} {name}")
+        return number
     if name == "Decimal":
         try:
             return Decimal(text)
@@ -120,10 +124,16 @@ async def parse_param(text: str, type_: t.Type, rt: Runtime) -> Any:
         return await _object_param(text.strip(), type_.entity, rt)
     if isinstance(type_, t.ListType):
         stripped = text.strip()
+        if stripped in ("", "null"):
+            return []
         if stripped.startswith("["):
             items = load_json(stripped)
-            return [await _object_value(item, type_.entity, rt) for item in items]
-        return [await _object_param(part.strip(), type_.entity, rt) for part in text.split(",")]
+            found = [await _object_value(item, type_.entity, rt) for item in items]
+        else:
+            found = [
+                await _object_param(part.strip(), type_.entity, rt) for part in text.split(",")
+            ]
+        return [obj for obj in found if obj is not None]
     return parse_scalar(text, type_, names, rt.ctx.timezone)
 
 

@@ -129,11 +129,11 @@ class Runtime:
             self._by_filename[found.filename] = found
         return found
 
-    async def call(self, name: str, **arguments: Any) -> Any:
+    async def call(self, flow: str, /, **arguments: Any) -> Any:
         """Run a flow by `Module.Name` (or unique `Name`); raises `FlowError` if it fails."""
-        info = self.app.find_flow(name)
+        info = self.app.find_flow(flow)
         if info is None:
-            raise FlowError(f"unknown flow `{name}`", name)
+            raise FlowError(f"unknown flow `{flow}`", flow)
         decl = info.decl
         if isinstance(decl, ir.Flow) and decl.allow:
             allowed = {self.names.qualify(r.text, info.module) for r in decl.allow}
@@ -203,7 +203,12 @@ class Runtime:
                 f"action `{name}` is not registered: implement it with "
                 f"rt.register_action({name!r}, function)"
             )
-        return await function(**arguments)
+        try:
+            return await function(**arguments)
+        except MendixError:
+            raise
+        except Exception as error:  # the host's code: its failure is the activity's error
+            raise MendixError(f"action `{name}` failed: {error}") from error
 
     async def call_microflow(self, name: str, arguments: dict[str, Any]) -> Any:
         raise MendixError(
@@ -230,7 +235,9 @@ class Runtime:
         return info.values.get(value.key, value.key) if info else value.key
 
     def is_synced(self, obj: MxObject) -> bool:
-        return not obj.new and obj.committed is not None and not obj.changed_members
+        """Whether the object's changes reached the server: never, for a runtime that has no
+        server connection (objects from a synchronization will carry the flag)."""
+        return False
 
     def is_a(self, obj: MxObject, entity: str) -> bool:
         return self.names.is_a(obj.entity, entity)
@@ -271,6 +278,11 @@ class Runtime:
         return raw
 
     def create(self, entity: str, values: dict[str, Any]) -> MxObject:
+        """A new, uncommitted object of `entity` with its defaults and these member values."""
+        return self.create_object(entity, values)
+
+    def create_object(self, entity: str, values: dict[str, Any]) -> MxObject:
+        """`create` for generated code, whose values the checker already typed."""
         initial = dict(self.defaults(entity))
         for key, value in initial.items():
             if value == "$now":

@@ -76,4 +76,7 @@ def test_sample_flow_runs_with_the_expected_result(
         command += ["--param", f"{name}={value}"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr + done.stdout
-    assert json.loads(done.stdout) == {"result": run["result"]}
+    result = json.loads(done.stdout)["result"]
+    for key in run.get("result_path") or []:  # type: ignore[attr-defined]
+        result = result[key]
+    assert result == run["result"]

@@ -252,6 +252,13 @@ def range_(ctx: EvalContext, lst: Any, offset: Any, amount: Any) -> ObjectList:
     return objects[start:] if size == 0 else objects[start : start + size]
 
 
+def objects(fn: str, value: Any) -> ObjectList:
+    """The second argument of a set operation: a list, or one object (empty: none)."""
+    if isinstance(value, MxObject):
+        return [] if value.removed else [value]
+    return live(fn, value)
+
+
 def is_empty(ctx: EvalContext, lst: Any) -> bool:
     """Whether the list holds no objects."""
     return not live("isEmpty", lst)
@@ -262,18 +269,18 @@ def is_empty(ctx: EvalContext, lst: Any) -> bool:
 
 def union(ctx: EvalContext, a: Any, b: Any) -> ObjectList:
     """The objects of both lists, without duplicates."""
-    return _unique(live("union", a) + live("union", b))
+    return _unique(live("union", a) + objects("union", b))
 
 
 def intersect(ctx: EvalContext, a: Any, b: Any) -> ObjectList:
     """The objects of `a` that are also in `b`."""
-    ids = {o.id for o in live("intersect", b)}
+    ids = {o.id for o in objects("intersect", b)}
     return [o for o in _unique(live("intersect", a)) if o.id in ids]
 
 
 def subtract(ctx: EvalContext, a: Any, b: Any) -> ObjectList:
     """The objects of `a` that are not in `b`."""
-    ids = {o.id for o in live("subtract", b)}
+    ids = {o.id for o in objects("subtract", b)}
     return [o for o in _unique(live("subtract", a)) if o.id not in ids]
 
 
@@ -291,7 +298,7 @@ def contains(ctx: EvalContext, lst: Any, item: Any) -> bool:
 
 def equals(ctx: EvalContext, a: Any, b: Any) -> bool:
     """Whether the two lists hold the same objects (order and duplicates ignored)."""
-    return {o.id for o in live("equals", a)} == {o.id for o in live("equals", b)}
+    return {o.id for o in live("equals", a)} == {o.id for o in objects("equals", b)}
 
 
 LIST_REGISTRY: dict[str, Callable[..., Any]] = {

@@ -31,9 +31,7 @@ class StoreLock:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
-            raise StoreInUse(
-                f"store {self.store_path} is in use by process {holder}"
-            ) from None
+            raise StoreInUse(f"store {self.store_path} is in use by process {holder}") from None
         data = f"{os.getpid()}\n".encode("ascii")
         os.pwrite(fd, data, 0)
         os.ftruncate(fd, len(data))

@@ -66,9 +66,7 @@ async def prepare(
         pending = await pending_summary(conn)
         raise IncompatibleStore(_refusal(path, differences, pending), differences, pending)
     await ensure_schema(conn, schema)
-    await write_meta(
-        conn, {"format": FORMAT, "fingerprint": new_print, "model": description}
-    )
+    await write_meta(conn, {"format": FORMAT, "fingerprint": new_print, "model": description})
 
 
 def _refusal(path: str, differences: list[str], pending: list[dict[str, str]]) -> str:

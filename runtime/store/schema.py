@@ -192,9 +192,7 @@ class Schema:
             table.entities.append(qname)
             self.entities[qname] = self._entity(info, table)
         for layout in self.entities.values():
-            layout.family = tuple(
-                q for q in layout.table.entities if names.is_a(q, layout.qname)
-            )
+            layout.family = tuple(q for q in layout.table.entities if names.is_a(q, layout.qname))
         for table in self.tables.values():
             self._table_indexes(table, infos)
         for refset in self.refsets.values():
@@ -239,7 +237,8 @@ class Schema:
                         break
                     column = column_for(attr)
                     exprs.append(
-                        f"nf_lower({column.sql})" if column.kind in codec.STRING_KINDS
+                        f"nf_lower({column.sql})"
+                        if column.kind in codec.STRING_KINDS
                         else column.sql
                     )
                 else:

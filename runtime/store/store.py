@@ -371,9 +371,7 @@ class DeviceStore:
         conds += query.where(constraints, layout.qname, "t")
         return await self._select(layout, query, conds, (), None, None)
 
-    def _order_by(
-        self, layout: EntityLayout, sort: Sequence[tuple[str, bool]], paged: bool
-    ) -> str:
+    def _order_by(self, layout: EntityLayout, sort: Sequence[tuple[str, bool]], paged: bool) -> str:
         terms = []
         for name, descending in sort:
             column = layout.attributes.get(name) or layout.attributes.get(name.rsplit(".", 1)[-1])
@@ -486,18 +484,20 @@ class DeviceStore:
                     )
 
     async def read_file(self, obj_id: str) -> bytes | None:
-        async with self._lock, self._db().execute(
-            "SELECT data FROM nf_files WHERE id = ?", (obj_id,)
-        ) as cursor:
+        async with (
+            self._lock,
+            self._db().execute("SELECT data FROM nf_files WHERE id = ?", (obj_id,)) as cursor,
+        ):
             row = await cursor.fetchone()
         return None if row is None else bytes(row[0])
 
     # ---- storage items and metadata --------------------------------------------------------
 
     async def get_item(self, key: str) -> str | None:
-        async with self._lock, self._db().execute(
-            "SELECT value FROM nf_items WHERE key = ?", (key,)
-        ) as cursor:
+        async with (
+            self._lock,
+            self._db().execute("SELECT value FROM nf_items WHERE key = ?", (key,)) as cursor,
+        ):
             row = await cursor.fetchone()
         return None if row is None else str(row[0])
 

@@ -194,9 +194,7 @@ class XPathSql:
 
     # ---- paths -----------------------------------------------------------------------------
 
-    def path(
-        self, steps: Sequence[ir.Ident], i: int, entity: str, alias: str, k: Continue
-    ) -> str:
+    def path(self, steps: Sequence[ir.Ident], i: int, entity: str, alias: str, k: Continue) -> str:
         """Follow `steps[i:]` from `entity` (rows as `alias`); `k` builds the condition on the
         value at the end."""
         layout = self.schema.layout(entity)
@@ -338,17 +336,14 @@ def _like_column(function: str, text: Leaf, needle: Leaf) -> str:
     _string_leaf(function, needle)
     assert isinstance(text, Col) and isinstance(needle, Col)
     escaped = (
-        f"replace(replace(replace(nf_lower({needle.sql}), '\\', '\\\\'), '%', '\\%'), "
-        "'_', '\\_')"
+        f"replace(replace(replace(nf_lower({needle.sql}), '\\', '\\\\'), '%', '\\%'), '_', '\\_')"
     )
     pattern = {
         "contains": f"'%' || {escaped} || '%'",
         "starts-with": f"{escaped} || '%'",
         "ends-with": f"'%' || {escaped}",
     }[function]
-    return (
-        f"(coalesce({needle.sql}, '') = '' OR nf_lower({text.sql}) LIKE {pattern} ESCAPE '\\')"
-    )
+    return f"(coalesce({needle.sql}, '') = '' OR nf_lower({text.sql}) LIKE {pattern} ESCAPE '\\')"
 
 
 def _op(op: str, lhs: str, column: str, param: str) -> str:
@@ -420,9 +415,7 @@ def python_compare(op: str, left: Any, right: Any) -> bool:
     if a is None or b is None:
         return False
     try:
-        return bool(
-            {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
-        )
+        return bool({"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op])
     except TypeError:
         raise MendixError(
             f"cannot compare {type_name(left)} with {type_name(right)} in XPath"

@@ -145,3 +145,51 @@ async def test_host_receives_client_activities(tmp_path: Path) -> None:
     async with nanoflow.Runtime(nanoflow.load(path), host=MyHost()) as rt:
         assert await rt.call("F") is None
     assert seen == [("info", "hi", False), ("debug", None, "x")]
+
+
+async def test_api_checks_what_it_is_given(app: nanoflow.App, tmp_path: Path) -> None:
+    async with nanoflow.Runtime(app, store=tmp_path / "device.sqlite") as rt:
+        with pytest.raises(ValueError, match="no attribute or owned association `Bogus`"):
+            rt.create("Field.Visit", {"Bogus": 1})
+        with pytest.raises(TypeError, match="takes a Boolean"):
+            rt.create("Field.Visit", {"Done": "yes"})
+        with pytest.raises(TypeError, match="has no parameter nope"):
+            await rt.call("Plan", nope=1)
+        with pytest.raises(TypeError, match="takes a String"):
+            await rt.call("Plan", place=5)
+    async with nanoflow.Runtime(app) as storeless:
+        with pytest.raises(ValueError, match="no offline store"):
+            await storeless.retrieve("Field.Visit")
+
+
+async def test_parameters_may_be_called_name_and_action_failures_are_handled(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "n.nf"
+    path.write_text(
+        """module N
+entity Thing { Label: String }
+offline { Thing: all }
+action Camera() returns String
+nanoflow Hello($name: String) returns String { return 'hi ' + $name }
+nanoflow Shoot() returns String {
+  $photo = call action Camera() on error { return 'handled: ' + $latestError }
+  return $photo
+}
+nanoflow Union() returns Integer {
+  $a = create Thing (Label = 'a')
+  $l = create list of Thing
+  add $a to $l
+  return count(union($l, $a)) + count(subtract($l, $a))
+}
+"""
+    )
+
+    async def camera() -> str:
+        raise OSError("camera not available")
+
+    async with nanoflow.Runtime(nanoflow.load(path)) as rt:
+        rt.register_action("N.Camera", camera)
+        assert await rt.call("Hello", name="Ann") == "hi Ann"
+        assert await rt.call("Shoot") == "handled: action `N.Camera` failed: camera not available"
+        assert await rt.call("Union") == 1
