@@ -24,6 +24,7 @@ from typing import Final, NamedTuple
 
 from nanoflow.runtime.functions.locales import (
     AM_PM,
+    AMBIGUOUS_LONG_NAMES,
     DAYS,
     DAYS_SHORT,
     ERAS,
@@ -235,7 +236,10 @@ def zone_name(local: datetime, long: bool = False) -> str:
     """The zone's abbreviation (`CET`), its long name for the common ones, or `GMT+03:00`."""
     name = local.tzname() or ""
     if _ABBREVIATION_RE.fullmatch(name):
-        return ZONE_LONG_NAMES.get(name, name) if long else name
+        if not long:
+            return name
+        ambiguous = AMBIGUOUS_LONG_NAMES.get((name, _offset_minutes(local)))
+        return ambiguous or ZONE_LONG_NAMES.get(name, name)
     minutes = _offset_minutes(local)
     if minutes == 0:
         return "GMT"

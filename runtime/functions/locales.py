@@ -37,6 +37,12 @@ ZONE_LONG_NAMES: Final = {
     "PST": "Pacific Standard Time",
     "PDT": "Pacific Daylight Time",
 }
+#: Abbreviations that name different zones at different offsets (minutes east of UTC).
+AMBIGUOUS_LONG_NAMES: Final = {
+    ("IST", 60): "Irish Standard Time",
+    ("IST", 120): "Israel Standard Time",
+    ("IST", 330): "India Standard Time",
+}
 _SHORT_OFFSETS: Final = {
     "UTC": 0, "GMT": 0, "UT": 0, "Z": 0, "BST": 60, "WET": 0, "WEST": 60, "CET": 60,
     "CEST": 120, "EET": 120, "EEST": 180, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,

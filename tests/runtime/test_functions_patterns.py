@@ -317,3 +317,18 @@ def test_default_format_decimal_groups_and_keeps_eight_digits(value: Decimal) ->
         Decimal("1e-8"), ROUND_HALF_EVEN
     )
     assert "E" not in text and "e" not in text
+
+
+def test_ambiguous_zone_abbreviations_get_the_right_long_name() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from nanoflow.runtime.functions.date_patterns import zone_name
+
+    instant = datetime(2024, 1, 1, 12, tzinfo=UTC)
+    assert zone_name(instant.astimezone(ZoneInfo("Asia/Kolkata")), long=True) == (
+        "India Standard Time"
+    )
+    assert zone_name(instant.astimezone(ZoneInfo("Europe/Dublin")), long=True) == (
+        "Greenwich Mean Time"
+    )
