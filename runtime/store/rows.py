@@ -152,6 +152,15 @@ def make_decoder(layout: EntityLayout) -> Decoder:
         dec = codec.decoder(column.kind, column.enum)
         if dec is None:
             items.append(f"{member!r}: r[{index}]")
+        elif column.kind == "Boolean":  # inlined: a call per value costs more than the test
+            items.append(f"{member!r}: None if (x := r[{index}]) is None else x == 1")
+        elif column.kind == "Decimal":  # inlined fast path for non-negative values
+            namespace[f"d{index}"] = dec
+            namespace["Decimal"] = codec.Decimal
+            items.append(
+                f"{member!r}: None if (x := r[{index}]) is None else "
+                f"(Decimal(x[1:]) if x[0] == 'P' else d{index}(x))"
+            )
         else:
             namespace[f"d{index}"] = dec
             items.append(f"{member!r}: None if (x := r[{index}]) is None else d{index}(x)")
