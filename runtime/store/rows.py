@@ -8,6 +8,7 @@ in SQLite, not in the conversion.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any, cast
 
 from nanoflow.names import AttributeInfo
@@ -156,7 +157,7 @@ def make_decoder(layout: EntityLayout) -> Decoder:
             items.append(f"{member!r}: None if (x := r[{index}]) is None else x == 1")
         elif column.kind == "Decimal":  # inlined fast path for non-negative values
             namespace[f"d{index}"] = dec
-            namespace["Decimal"] = codec.Decimal
+            namespace["Decimal"] = Decimal
             items.append(
                 f"{member!r}: None if (x := r[{index}]) is None else "
                 f"(Decimal(x[1:]) if x[0] == 'P' else d{index}(x))"
