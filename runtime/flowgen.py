@@ -369,17 +369,12 @@ class FlowGen:
         what = self.const(f"${s.variable.name}", "s")
         self.emit(f"_rt.change({self.expr(s.variable)}, {values}, {what})")
 
-    def _Commit(self, s: ir.Commit) -> None:
+    def _object_activity(self, s: ir.Commit | ir.Rollback | ir.Delete) -> None:
+        """`commit`, `rollback` and `delete`: the runtime method of the same name."""
         what = self.const(f"${s.variable.name}", "s")
-        self.emit(f"await _rt.commit({self.expr(s.variable)}, {what})")
+        self.emit(f"await _rt.{type(s).__name__.lower()}({self.expr(s.variable)}, {what})")
 
-    def _Rollback(self, s: ir.Rollback) -> None:
-        what = self.const(f"${s.variable.name}", "s")
-        self.emit(f"await _rt.rollback({self.expr(s.variable)}, {what})")
-
-    def _Delete(self, s: ir.Delete) -> None:
-        what = self.const(f"${s.variable.name}", "s")
-        self.emit(f"await _rt.delete({self.expr(s.variable)}, {what})")
+    _Commit = _Rollback = _Delete = _object_activity
 
     def _Add(self, s: ir.Add) -> None:
         unique = "True" if self.nanoflow else "False"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from nanoflow import types as t
-from nanoflow.runtime.ops import decimal_text
+from nanoflow.runtime.functions._common import plain
 from nanoflow.runtime.values import EnumValue, MendixError, MxObject
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def to_json(value: Any, names: NameTable) -> Any:
     if isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):
-        return decimal_text(value)
+        return plain(value)
     if isinstance(value, datetime):
         return iso_utc(value)
     if isinstance(value, EnumValue):

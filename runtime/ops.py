@@ -6,7 +6,6 @@ The code generator inlines the common Integer cases; these helpers cover the res
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import (
     MAX_EMAX,
     MAX_PREC,
@@ -18,6 +17,7 @@ from decimal import (
 )
 from typing import Any, NoReturn
 
+from nanoflow.runtime.functions.convert import to_string
 from nanoflow.runtime.values import LONG_MAX, LONG_MIN, EnumValue, MendixError, MxObject
 
 EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -89,32 +89,10 @@ def negate(a: Any) -> Any:
 
 
 def to_text(ctx: Any, value: Any) -> str:
-    """The text `+` concatenates: toString of the value (empty gives ''); `ctx` gives the
-    user's time zone for DateTimes."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
+    """The text `+` concatenates: `toString` of the value (empty gives '')."""
+    if value.__class__ is str:
         return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    if isinstance(value, EnumValue):
-        return value.key
-    if isinstance(value, datetime):
-        from nanoflow.runtime.functions import FUNCTIONS
-
-        text: str = FUNCTIONS["toString"](ctx, value)
-        return text
-    return str(value)
-
-
-def decimal_text(value: Decimal) -> str:
-    """Plain notation without exponent or trailing zeros (`1.40` → `1.4`, `4.0` → `4`)."""
-    if value == 0:
-        return "0"
-    text = format(value.normalize(EXACT), "f")
-    return text
+    return to_string(ctx, value)
 
 
 def concat(ctx: Any, a: Any, b: Any) -> str:
