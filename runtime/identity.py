@@ -51,6 +51,16 @@ class IdentityMap:
             self.purge()
         return result
 
+    @property
+    def refs(self) -> dict[str, weakref.ref[MxObject]]:
+        """The map itself, for code that adds objects in bulk (then call `added`)."""
+        return self._refs
+
+    def added(self) -> None:
+        """Entries were added through `refs`: purge if the map has grown enough."""
+        if len(self._refs) >= self._purge_at:
+            self.purge()
+
     def pop(self, object_id: str, default: MxObject | None = None) -> MxObject | None:
         ref = self._refs.pop(object_id, None)
         found = ref() if ref is not None else None

@@ -399,17 +399,16 @@ class Runtime:
     ) -> Any:
         """A retrieve activity: committed objects matching the constraints, as the runtime's
         own objects (with their uncommitted changes)."""
-        rows = await self._store().retrieve(
-            spec.entity,
-            spec.constraints,
-            spec.sort,
-            1 if spec.first else limit,
-            offset,
-            self._resolver(values),
-            spec.module,
-            first=spec.first,
-        )
-        objects = self.objects.adopt(rows)
+        store = self._store()
+        limit = 1 if spec.first else limit
+        resolve = self._resolver(values)
+        args = (spec.entity, spec.constraints, spec.sort, limit, offset, resolve, spec.module)
+        found = await store.retrieve_objects(self.objects.refs, *args)
+        if found is None:
+            objects = self.objects.adopt(await store.retrieve(*args, first=spec.first))
+        else:
+            objects = found
+            self.objects.added()
         if spec.first:
             return objects[0] if objects else None
         return objects

@@ -7,6 +7,7 @@ in SQLite, not in the conversion.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -147,7 +148,46 @@ def make_decoder(layout: EntityLayout) -> Decoder:
     """`decode(row)` of a row selected with `TableLayout.select_list` → a member dict (reference
     sets start as `()`; the store fills them in)."""
     namespace: dict[str, Any] = {}
-    items = ["'$id': r[0]", f"'$entity': {layout.qname!r}"]
+    items = ["'$id': r[0]", f"'$entity': {layout.qname!r}", *_member_items(layout, namespace)]
+    source = f"def decode(r):\n    return {{{', '.join(items)}}}\n"
+    return cast(Decoder, _compile(source, namespace, "decode"))
+
+
+Adopter = Callable[[Sequence[Any], dict[str, Any]], MxObject]
+
+
+def make_adopter(layout: EntityLayout) -> Adopter:
+    """`adopt(row, refs)`: the object of a row, straight from the row tuple: the one an identity
+    map of weak references (`refs`: id → `weakref.ref`) already holds, or a new one whose values
+    are the row's (for entities without reference sets, which need a second query)."""
+    assert not layout.refsets
+    namespace: dict[str, Any] = {"new": MxObject.__new__, "MxObject": MxObject, "ref": weakref.ref}
+    items = _member_items(layout, namespace)
+    source = (
+        "def adopt(r, refs):\n"
+        "    i = r[0]\n"
+        "    h = refs.get(i)\n"
+        "    if h is not None:\n"
+        "        o = h()\n"
+        "        if o is not None:\n"
+        "            return o\n"
+        f"    v = {{{', '.join(items)}}}\n"
+        "    o = new(MxObject)\n"
+        f"    o.entity = {layout.qname!r}\n"
+        "    o.id = i\n"
+        "    o.values = v\n"
+        "    o.committed = v\n"
+        "    o.new = False\n"
+        "    o.removed = False\n"
+        "    refs[i] = ref(o)\n"
+        "    return o\n"
+    )
+    return cast(Adopter, _compile(source, namespace, "adopt"))
+
+
+def _member_items(layout: EntityLayout, namespace: dict[str, Any]) -> list[str]:
+    """`'Member': <expression over the row r>` for every member of the entity."""
+    items: list[str] = []
     for member, column in layout.slots():
         index = layout.table.position(column.name)
         dec = codec.decoder(column.kind, column.enum)
@@ -166,8 +206,7 @@ def make_decoder(layout: EntityLayout) -> Decoder:
             namespace[f"d{index}"] = dec
             items.append(f"{member!r}: None if (x := r[{index}]) is None else d{index}(x)")
     items += [f"{member!r}: ()" for member in layout.refsets]
-    source = f"def decode(r):\n    return {{{', '.join(items)}}}\n"
-    return cast(Decoder, _compile(source, namespace, "decode"))
+    return items
 
 
 def upsert_sql(table: TableLayout) -> str:

@@ -35,7 +35,15 @@ from nanoflow.runtime.store.errors import StoreError
 from nanoflow.runtime.store.fingerprint import describe
 from nanoflow.runtime.store.lock import StoreLock
 from nanoflow.runtime.store.migrate import prepare, read_meta, write_meta
-from nanoflow.runtime.store.rows import Builder, Decoder, make_builder, make_decoder, upsert_sql
+from nanoflow.runtime.store.rows import (
+    Adopter,
+    Builder,
+    Decoder,
+    make_adopter,
+    make_builder,
+    make_decoder,
+    upsert_sql,
+)
 from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout, quote
 from nanoflow.runtime.store.xpath_sql import Resolver, XPathSql
 from nanoflow.runtime.values import MendixError, MxObject
@@ -80,6 +88,7 @@ class DeviceStore:
         self._lock = asyncio.Lock()
         self._builders: dict[str, Builder] = {}
         self._decoders: dict[str, Decoder] = {}
+        self._adopters: dict[str, Adopter] = {}
         self._upserts: dict[str, str] = {}
 
     # ---- opening and closing ---------------------------------------------------------------
@@ -162,6 +171,27 @@ class DeviceStore:
         if found is None:
             found = self._decoders[entity] = make_decoder(self.schema.layout(entity))
         return found
+
+    def _adopt_rows(
+        self, table: TableLayout, rows: Iterable[Sequence[Any]], refs: dict[str, Any]
+    ) -> list[MxObject]:
+        """Objects of rows selected with `TableLayout.select_list`, through an identity map."""
+        adopters = self._adopters
+        layouts = self.schema.entities
+        if len(table.entities) == 1:
+            entity = table.entities[0]
+            adopt = adopters.get(entity) or adopters.setdefault(
+                entity, make_adopter(layouts[entity])
+            )
+            return [adopt(row, refs) for row in rows]
+        result = []
+        for row in rows:
+            entity = row[1]
+            adopt = adopters.get(entity) or adopters.setdefault(
+                entity, make_adopter(layouts[entity])
+            )
+            result.append(adopt(row, refs))
+        return result
 
     def _decode_rows(
         self, table: TableLayout, rows: Iterable[Sequence[Any]]
@@ -337,6 +367,32 @@ class DeviceStore:
             limit = 1 if limit is None else min(limit, 1)
         return await self._select(layout, query, conds, sort, limit, offset)
 
+    async def retrieve_objects(
+        self,
+        refs: dict[str, Any],
+        entity: str,
+        constraints: tuple[ir.XPathConstraint, ...],
+        sort: Sequence[tuple[str, bool]],
+        limit: int | None,
+        offset: int | None,
+        resolve: Resolver,
+        module: str,
+    ) -> list[MxObject] | None:
+        """`retrieve`, giving objects straight from the rows through an identity map of weak
+        references (`refs`); None when the entity's family has reference sets (use
+        `retrieve`, which fills them in)."""
+        layout = self.schema.layout(entity)
+        layouts = self.schema.entities
+        if any(layouts[e].refsets for e in layout.table.entities):
+            return None
+        query = XPathSql(self.schema, module, resolve)
+        conds = query.family_filter(layout, "t") + query.where(constraints, layout.qname, "t")
+        sql = self._select_sql(layout, query, conds, sort, limit, offset)
+        async with self._lock, self._db().execute(sql, query.params) as cursor:
+            found = await cursor.fetchall()
+        with gc_paused():  # many new acyclic objects; the loop never awaits
+            return self._adopt_rows(layout.table, found, refs)
+
     async def retrieve_by_association(
         self,
         obj_id: str,
@@ -397,6 +453,25 @@ class DeviceStore:
         offset: int | None,
     ) -> list[dict[str, Any]]:
         table = layout.table
+        sql = self._select_sql(layout, query, conds, sort, limit, offset)
+        async with self._lock:
+            db = self._db()
+            async with db.execute(sql, query.params) as cursor:
+                found = await cursor.fetchall()
+            result = self._decode_rows(table, found)
+            await self._fill_refsets(db, result, layout.family)
+        return result
+
+    def _select_sql(
+        self,
+        layout: EntityLayout,
+        query: XPathSql,
+        conds: list[str],
+        sort: Sequence[tuple[str, bool]],
+        limit: int | None,
+        offset: int | None,
+    ) -> str:
+        table = layout.table
         sql = f"SELECT {table.select_list('t')} FROM {table.sql} t"
         if conds:
             sql += " WHERE " + " AND ".join(conds)
@@ -407,13 +482,7 @@ class DeviceStore:
                 raise MendixError("limit and offset of a retrieve cannot be negative")
             sql += f" LIMIT {query.bind(-1 if limit is None else limit)}"
             sql += f" OFFSET {query.bind(offset or 0)}"
-        async with self._lock:
-            db = self._db()
-            async with db.execute(sql, query.params) as cursor:
-                found = await cursor.fetchall()
-            result = self._decode_rows(table, found)
-            await self._fill_refsets(db, result, layout.family)
-        return result
+        return sql
 
     async def _fill_refsets(
         self, db: aiosqlite.Connection, rows: list[dict[str, Any]], entities: Sequence[str]
