@@ -360,12 +360,23 @@ class DeviceStore:
     ) -> list[dict[str, Any]]:
         """Committed objects of `entity` and its specializations that satisfy the constraints,
         sorted (strings case-insensitively, empty first), then by id."""
-        layout = self.schema.layout(entity)
-        query = XPathSql(self.schema, module, resolve)
-        conds = query.family_filter(layout, "t") + query.where(constraints, layout.qname, "t")
+        layout, query, conds = self._filter(entity, constraints, resolve, module)
         if first:
             limit = 1 if limit is None else min(limit, 1)
         return await self._select(layout, query, conds, sort, limit, offset)
+
+    def _filter(
+        self,
+        entity: str,
+        constraints: tuple[ir.XPathConstraint, ...],
+        resolve: Resolver,
+        module: str,
+    ) -> tuple[EntityLayout, XPathSql, list[str]]:
+        """The layout, the query (with its parameters) and the conditions of a retrieve."""
+        layout = self.schema.layout(entity)
+        query = XPathSql(self.schema, module, resolve)
+        conds = query.family_filter(layout, "t") + query.where(constraints, layout.qname, "t")
+        return layout, query, conds
 
     async def retrieve_objects(
         self,
@@ -381,12 +392,10 @@ class DeviceStore:
         """`retrieve`, giving objects straight from the rows through an identity map of weak
         references (`refs`); None when the entity's family has reference sets (use
         `retrieve`, which fills them in)."""
-        layout = self.schema.layout(entity)
         layouts = self.schema.entities
-        if any(layouts[e].refsets for e in layout.table.entities):
+        if any(layouts[e].refsets for e in self.schema.layout(entity).table.entities):
             return None
-        query = XPathSql(self.schema, module, resolve)
-        conds = query.family_filter(layout, "t") + query.where(constraints, layout.qname, "t")
+        layout, query, conds = self._filter(entity, constraints, resolve, module)
         sql = self._select_sql(layout, query, conds, sort, limit, offset)
         async with self._lock, self._db().execute(sql, query.params) as cursor:
             found = await cursor.fetchall()
