@@ -37,10 +37,11 @@ def live(fn: str, lst: Any) -> ObjectList:
         return []
     if not isinstance(lst, list):
         fail(fn, f"expected a list, got {described(lst)}")
-    for item in lst:
-        if not isinstance(item, MxObject):
-            fail(fn, f"the list holds {described(item)}, not an object")
-    return [obj for obj in lst if not obj.removed]
+    try:  # one pass: only objects have `removed`
+        return [obj for obj in lst if not obj.removed]
+    except AttributeError:
+        bad = next(item for item in lst if not isinstance(item, MxObject))
+        fail(fn, f"the list holds {described(bad)}, not an object")
 
 
 def _unique(objects: Iterable[MxObject]) -> ObjectList:

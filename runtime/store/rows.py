@@ -153,35 +153,43 @@ def make_decoder(layout: EntityLayout) -> Decoder:
     return cast(Decoder, _compile(source, namespace, "decode"))
 
 
-Adopter = Callable[[Sequence[Any], dict[str, Any]], MxObject]
+Adopter = Callable[[Sequence[Sequence[Any]], dict[str, Any]], list[MxObject]]
 
 
 def make_adopter(layout: EntityLayout) -> Adopter:
-    """`adopt(row, refs)`: the object of a row, straight from the row tuple: the one an identity
-    map of weak references (`refs`: id → `weakref.ref`) already holds, or a new one whose values
-    are the row's (for entities without reference sets, which need a second query)."""
+    """`adopt(rows, refs)`: the objects of rows of one entity, straight from the row tuples: the
+    one an identity map of weak references (`refs`: id → `weakref.ref`) already holds, or a new
+    one whose values are the row's (for entities without reference sets, which need a second
+    query). One generated loop, no call per row."""
     assert not layout.refsets
-    namespace: dict[str, Any] = {"new": MxObject.__new__, "MxObject": MxObject, "ref": weakref.ref}
+    namespace: dict[str, Any] = {"MxObject": MxObject}
     items = _member_items(layout, namespace)
     source = (
-        "def adopt(r, refs):\n"
-        "    i = r[0]\n"
-        "    h = refs.get(i)\n"
-        "    if h is not None:\n"
-        "        o = h()\n"
-        "        if o is not None:\n"
-        "            return o\n"
-        f"    v = {{{', '.join(items)}}}\n"
-        "    o = new(MxObject)\n"
-        f"    o.entity = {layout.qname!r}\n"
-        "    o.id = i\n"
-        "    o.values = v\n"
-        "    o.committed = v\n"
-        "    o.new = False\n"
-        "    o.removed = False\n"
-        "    refs[i] = ref(o)\n"
-        "    return o\n"
+        "def adopt(rows, refs, new=MxObject.__new__, cls=MxObject, ref=weakref_ref):\n"
+        "    out = []\n"
+        "    append = out.append\n"
+        "    get = refs.get\n"
+        "    for r in rows:\n"
+        "        i = r[0]\n"
+        "        h = get(i)\n"
+        "        if h is not None:\n"
+        "            o = h()\n"
+        "            if o is not None:\n"
+        "                append(o)\n"
+        "                continue\n"
+        f"        v = {{{', '.join(items)}}}\n"
+        "        o = new(cls)\n"
+        f"        o.entity = {layout.qname!r}\n"
+        "        o.id = i\n"
+        "        o.values = v\n"
+        "        o.committed = v\n"
+        "        o.new = False\n"
+        "        o.removed = False\n"
+        "        refs[i] = ref(o)\n"
+        "        append(o)\n"
+        "    return out\n"
     )
+    namespace["weakref_ref"] = weakref.ref
     return cast(Adopter, _compile(source, namespace, "adopt"))
 
 

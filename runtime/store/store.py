@@ -173,24 +173,23 @@ class DeviceStore:
         return found
 
     def _adopt_rows(
-        self, table: TableLayout, rows: Iterable[Sequence[Any]], refs: dict[str, Any]
+        self, table: TableLayout, rows: Sequence[Sequence[Any]], refs: dict[str, Any]
     ) -> list[MxObject]:
         """Objects of rows selected with `TableLayout.select_list`, through an identity map."""
         adopters = self._adopters
         layouts = self.schema.entities
+
+        def adopter(entity: str) -> Adopter:
+            found = adopters.get(entity)
+            if found is None:
+                found = adopters[entity] = make_adopter(layouts[entity])
+            return found
+
         if len(table.entities) == 1:
-            entity = table.entities[0]
-            adopt = adopters.get(entity) or adopters.setdefault(
-                entity, make_adopter(layouts[entity])
-            )
-            return [adopt(row, refs) for row in rows]
+            return adopter(table.entities[0])(rows, refs)
         result = []
         for row in rows:
-            entity = row[1]
-            adopt = adopters.get(entity) or adopters.setdefault(
-                entity, make_adopter(layouts[entity])
-            )
-            result.append(adopt(row, refs))
+            result.extend(adopter(row[1])((row,), refs))
         return result
 
     def _decode_rows(
@@ -400,7 +399,7 @@ class DeviceStore:
         async with self._lock, self._db().execute(sql, query.params) as cursor:
             found = await cursor.fetchall()
         with gc_paused():  # many new acyclic objects; the loop never awaits
-            return self._adopt_rows(layout.table, found, refs)
+            return self._adopt_rows(layout.table, list(found), refs)
 
     async def retrieve_by_association(
         self,
