@@ -31,7 +31,10 @@ def attr(obj: MxObject | None, name: str, what: str) -> Any:
     """`$obj/Attr`: reading a member of an empty object is an error."""
     if obj is None or obj.removed:
         raise MendixError(f"cannot read `{name}`: `{what}` is empty")
-    return obj.values.get(name)
+    values = obj._values
+    if values is None:
+        values = obj.values
+    return values.get(name)
 
 
 def obj(value: Any, what: str) -> MxObject:

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -81,10 +82,11 @@ class MxObject:
     (a tuple of ids). `committed` holds the values as last committed (None: never committed).
     `removed` becomes true when a synchronization removed the object: it then reads as empty.
     An object loaded from the store shares one dict for both until its first change: write
-    members with `obj[name] = value`, never into `obj.values` directly.
+    members with `obj[name] = value`, never into `obj.values` directly. A large retrieve may
+    leave an object's row undecoded (`_row`) until `values` or `committed` is first read.
     """
 
-    __slots__ = ("__weakref__", "committed", "entity", "id", "new", "removed", "values")
+    __slots__ = ("__weakref__", "_committed", "_row", "_values", "entity", "id", "new", "removed")
 
     def __init__(
         self,
@@ -96,18 +98,54 @@ class MxObject:
     ) -> None:
         self.entity = entity
         self.id = id or new_id()
-        self.values: dict[str, Any] = values if values is not None else {}
-        self.committed = committed
+        self._values: dict[str, Any] | None = values if values is not None else {}
+        self._committed = committed
+        self._row: tuple[Any, Callable[[Any], dict[str, Any]]] | None = None
         self.new = new
         self.removed = False
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The member values (decoded from the store row on first use)."""
+        values = self._values
+        if values is None:
+            values = self._decode()
+        return values
+
+    @values.setter
+    def values(self, values: dict[str, Any]) -> None:
+        if self._row is not None:
+            self._decode()
+        self._values = values
+
+    @property
+    def committed(self) -> dict[str, Any] | None:
+        """The values as last committed; None for an object that was never committed."""
+        if self._row is not None:
+            self._decode()
+        return self._committed
+
+    @committed.setter
+    def committed(self, committed: dict[str, Any] | None) -> None:
+        if self._row is not None:
+            self._decode()
+        self._committed = committed
+
+    def _decode(self) -> dict[str, Any]:
+        assert self._row is not None
+        row, decode = self._row
+        values = decode(row)
+        self._row = None
+        self._values = self._committed = values
+        return values
 
     def __getitem__(self, member: str) -> Any:
         return self.values.get(member)
 
     def __setitem__(self, member: str, value: Any) -> None:
         values = self.values
-        if values is self.committed:  # shared until the first change (copy on write)
-            values = self.values = dict(values)
+        if values is self._committed:  # shared until the first change (copy on write)
+            values = self._values = dict(values)
         values[member] = value
 
     @property

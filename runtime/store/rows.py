@@ -164,6 +164,8 @@ def make_adopter(layout: EntityLayout) -> Adopter:
     assert not layout.refsets
     namespace: dict[str, Any] = {"MxObject": MxObject}
     items = _member_items(layout, namespace)
+    values_source = f"def decode_values(r):\n    return {{{', '.join(items)}}}\n"
+    namespace["dv"] = _compile(values_source, dict(namespace), "decode_values")
     source = (
         "def adopt(rows, refs, new=MxObject.__new__, cls=MxObject, ref=weakref_ref):\n"
         "    out = []\n"
@@ -177,12 +179,12 @@ def make_adopter(layout: EntityLayout) -> Adopter:
         "            if o is not None:\n"
         "                append(o)\n"
         "                continue\n"
-        f"        v = {{{', '.join(items)}}}\n"
         "        o = new(cls)\n"
         f"        o.entity = {layout.qname!r}\n"
         "        o.id = i\n"
-        "        o.values = v\n"
-        "        o.committed = v\n"
+        "        o._values = None\n"
+        "        o._committed = None\n"
+        "        o._row = (r, dv)\n"
         "        o.new = False\n"
         "        o.removed = False\n"
         "        refs[i] = ref(o)\n"

@@ -230,7 +230,7 @@ class DeviceStore:
             for table, pairs in link.items():
                 await db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
         for obj, values in written:
-            obj.committed = values
+            obj._committed = values  # values were read above, so no row is pending
             obj.new = False
 
     def _prepare(
@@ -253,8 +253,11 @@ class DeviceStore:
                 plan = found
                 build, append, known = plan.build, plan.rows.append, plan.new_members
                 refsets = plan.layout.refsets
-            values = dict(obj.values)
-            committed = obj.committed
+            values = obj._values  # slots, not the properties: this loop runs per object
+            if values is None:
+                values = obj.values
+            values = dict(values)
+            committed = obj._committed
             if committed is None:
                 key = tuple(values)
                 changed = known.get(key)

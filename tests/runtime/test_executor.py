@@ -577,3 +577,28 @@ nanoflow Open() returns String { return 'ok' }
         assert await clerk.call("Open") == "ok"
     async with Runtime(app) as local:
         assert await local.call("Secret") == "secret"
+
+
+async def test_objects_from_a_retrieve_decode_on_first_use(shop: Any) -> None:
+    rt = await shop(
+        """nanoflow Make() {
+  $l = create Line (Qty = 5, Price = 2.5)
+  commit $l
+}
+nanoflow All() returns List of Line {
+  $all = retrieve Line
+  return $all
+}"""
+    )
+    await rt.call("Make")
+    rt.objects.clear()
+    (line,) = await rt.call("All")
+    assert line._row is not None  # not decoded yet
+    assert line.committed == {**line.values} and line._row is None
+    assert (line["Qty"], line["Price"]) == (5, Decimal("2.5"))
+    assert line.changed_members == set()
+    line["Qty"] = 6
+    assert line.changed_members == {"Qty"}
+    assert line.committed is not None and line.committed["Qty"] == 5
+    await rt.rollback(line, "$l")
+    assert line["Qty"] == 5
