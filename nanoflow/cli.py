@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,14 @@ from rich.console import Console
 
 from nanoflow.compiler import compile_sources, read_sources
 from nanoflow.render import render_all
+
+
+class Rounding(StrEnum):
+    """Mendix's "Round numbers" app setting."""
+
+    half_away_from_zero = "half-away-from-zero"
+    half_even = "half-even"
+
 
 app = typer.Typer(
     name="nanoflow",
@@ -60,6 +69,9 @@ def run(
         Path | None, typer.Option(help="The device store (default .nanoflow/device.sqlite).")
     ] = None,
     timezone: Annotated[str | None, typer.Option(help="Time zone of date functions.")] = None,
+    rounding: Annotated[
+        Rounding, typer.Option(help="How `round` breaks ties (Mendix's app setting).")
+    ] = Rounding.half_away_from_zero,
     server: Annotated[str | None, typer.Option(help="A running `nanoflow serve`.")] = None,
     user: Annotated[str, typer.Option(help="The user to run as.")] = "local",
     password: Annotated[str | None, typer.Option(help="The user's password.")] = None,
@@ -68,7 +80,18 @@ def run(
     from nanoflow.commands import run_command
 
     raise typer.Exit(
-        run_command(path, flow, param or [], json_out, store, timezone, server, user, password)
+        run_command(
+            path,
+            flow,
+            param or [],
+            json_out,
+            store,
+            timezone,
+            server,
+            user,
+            password,
+            rounding.value,
+        )
     )
 
 
@@ -79,12 +102,15 @@ def eval_(
         list[str] | None, typer.Option("--var", help="NAME=JSON: a variable for the expression.")
     ] = None,
     timezone: Annotated[str | None, typer.Option(help="Time zone of date functions.")] = None,
+    rounding: Annotated[
+        Rounding, typer.Option(help="How `round` breaks ties (Mendix's app setting).")
+    ] = Rounding.half_away_from_zero,
     json_out: Annotated[bool, typer.Option("--json", help="Print the value as JSON.")] = False,
 ) -> None:
     """Evaluate a Mendix expression and print its value."""
     from nanoflow.commands import eval_command
 
-    raise typer.Exit(eval_command(expression, var or [], timezone, json_out))
+    raise typer.Exit(eval_command(expression, var or [], timezone, json_out, rounding.value))
 
 
 @app.callback()

@@ -89,6 +89,7 @@ def run_command(
     server: str | None,
     user: str,
     password: str | None,
+    rounding: str = "half-away-from-zero",
 ) -> int:
     if server is not None:
         return _usage("--server needs the sync server, which this version does not have yet")
@@ -125,8 +126,9 @@ def run_command(
             known = ", ".join(info.parameters) or "none"
             return _usage(f"`{info.qname}` has no parameter `{name}` (parameters: {known})")
         values[name] = value
+    settings = {"timezone": zone, "user": user, "rounding": rounding.replace("-", "_")}
     return asyncio.run(
-        _run(app, info.qname, values, json_out, store or default_store(path), zone, user, by_path)
+        _run(app, info.qname, values, json_out, store or default_store(path), settings, by_path)
     )
 
 
@@ -136,13 +138,12 @@ async def _run(
     values: dict[str, str],
     json_out: bool,
     store: Path,
-    zone: str | None,
-    user: str,
+    settings: dict[str, Any],
     sources: dict[str, SourceFile],
 ) -> int:
     info = app.names.callables[qname]
     try:
-        runtime = Runtime(app, store=store, host=ConsoleHost(), timezone=zone, user=user)
+        runtime = Runtime(app, store=store, host=ConsoleHost(), **settings)
         await runtime.open()
     except StoreError as error:
         return _usage(str(error))
@@ -165,7 +166,11 @@ async def _run(
 
 
 def eval_command(
-    expression: str, variables: list[str], timezone: str | None, json_out: bool
+    expression: str,
+    variables: list[str],
+    timezone: str | None,
+    json_out: bool,
+    rounding: str = "half-away-from-zero",
 ) -> int:
     parsed: dict[str, Any] = {}
     for item in variables:
@@ -186,13 +191,14 @@ def eval_command(
         source = SourceFile(EXPRESSION_FILE, expression)
         render_all(error.diagnostics, {EXPRESSION_FILE: source}, _stderr())
         return USAGE
-    return asyncio.run(_eval(prepared.app, prepared.flow, parsed, zone, json_out))
+    settings = {"timezone": zone, "rounding": rounding.replace("-", "_")}
+    return asyncio.run(_eval(prepared.app, prepared.flow, parsed, settings, json_out))
 
 
 async def _eval(
-    app: App, flow: str, variables: dict[str, Any], zone: str | None, json_out: bool
+    app: App, flow: str, variables: dict[str, Any], settings: dict[str, Any], json_out: bool
 ) -> int:
-    async with Runtime(app, host=ConsoleHost(), timezone=zone) as runtime:
+    async with Runtime(app, host=ConsoleHost(), **settings) as runtime:
         info = app.names.callables[flow]
         arguments = {
             name: _variable(value, info.parameters[name], runtime)

@@ -157,3 +157,9 @@ def test_eval_plain_output_and_errors() -> None:
     failing = nanoflow("eval", "1 : 0")
     assert failing.returncode == 1
     assert "division by zero" in failing.stderr
+
+
+def test_rounding_setting() -> None:
+    default = nanoflow("eval", "round(2.5) + round(88.725, 2)", "--json")
+    even = nanoflow("eval", "round(2.5) + round(88.725, 2)", "--json", "--rounding", "half-even")
+    assert (json.loads(default.stdout), json.loads(even.stdout)) == ("91.73", "90.72")
