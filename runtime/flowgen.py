@@ -232,15 +232,12 @@ class FlowGen:
             if isinstance(stmt, ir.If)
             else [c.body for c in stmt.cases]
         )
+        if stmt.otherwise is not None:
+            bodies.append(stmt.otherwise)
         for index, body in enumerate(bodies):
             self.emit(f"{'if' if index == 0 else 'elif'} {choice} == {index}:")
             self.indent += 1
             self.block(body)
-            self.indent -= 1
-        if stmt.otherwise is not None:
-            self.emit(f"elif {choice} == {len(bodies)}:")
-            self.indent += 1
-            self.block(stmt.otherwise)
             self.indent -= 1
 
     def activity(self, stmt: ir.Stmt) -> None:

@@ -602,3 +602,42 @@ nanoflow All() returns List of Line {
     assert line.committed is not None and line.committed["Qty"] == 5
     await rt.rollback(line, "$l")
     assert line["Qty"] == 5
+
+
+async def test_edge_shapes_of_generated_code(shop: Any, host: RecordingHost) -> None:
+    rt = await shop(
+        """nanoflow F($o: Order, $tags: List of Tag) returns Integer {
+  switch $o/State {
+    else { log info 'only else' }
+  } on error continue
+  if $o/Number > 0 { } on error { }
+  switch $o/State { case Open { } case Paid, Sent, empty { } }
+  declare $n: Integer = 0
+  for $a in $tags {
+    for $b in $tags {
+      set $n = $n + $currentIndex
+    }
+    set $n = $n + 100 * $currentIndex
+    commit $a on error {
+      if $n > 1000 { break } else { continue }
+    }
+  }
+  while $n < 0 { }
+  return $n
+}
+nanoflow G() {
+  $c = create Customer (Vip = true)
+  commit $c on error {
+    commit $c on error {
+      log info 'inner ' + $latestError
+      raise
+    }
+  }
+}"""
+    )
+    tags = [rt.create("Shop.Tag", {"Label": x}) for x in "ab"]
+    order = rt.create("Shop.Order", {"Number": 1})
+    assert await rt.call("F", o=order, tags=tags) == (0 + 1) * 2 + 100
+    assert ("log", "info", None, "only else") in host.events
+    with pytest.raises(FlowError, match="Name"):
+        await rt.call("G")
