@@ -125,7 +125,7 @@ class ExprGen:
 
     def _MemberPath(self, e: ir.MemberPath) -> str:
         current = self.type_of(e.variable)
-        text = self.gen(e.variable)
+        text = self.var(e.variable.name)  # `_attr` and `follow` treat removed objects as empty
         shown = f"${e.variable.name}"
         steps = e.steps
         index = 0
