@@ -6,6 +6,7 @@ and the same compiled code as in flows); diagnostics are mapped back onto the ex
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from nanoflow.diagnostics import CompileError, Diagnostic
 from nanoflow.source import SourceFile, Span
 
 MODULE = "Eval"
+_WRAPPER_WORDS = {"a statement", "`}`", "`{`", "`on`"}
 EXPRESSION_FILE = "<expression>"
 
 
@@ -85,9 +87,12 @@ def _source(
     return "\n".join([*head, expression, "}"]) + "\n", first_line
 
 
-def _map(diagnostic: Diagnostic, first_line: int, lines: int) -> Diagnostic:
+def _map(diagnostic: Diagnostic, first_line: int, expression: str) -> Diagnostic:
+    """A diagnostic of the synthesized flow, placed on the expression's own text."""
+    lines = expression.split("\n")
     span = diagnostic.span
-    if first_line <= span.line < first_line + lines:
+    message, label = diagnostic.message, diagnostic.label
+    if first_line <= span.line < first_line + len(lines):
         mapped = Span(
             EXPRESSION_FILE,
             span.line - first_line + 1,
@@ -95,11 +100,20 @@ def _map(diagnostic: Diagnostic, first_line: int, lines: int) -> Diagnostic:
             span.end_line - first_line + 1,
             span.end_column,
         )
-    else:
-        mapped = Span(EXPRESSION_FILE, lines, 1, lines, 2)
-    return Diagnostic(
-        diagnostic.code, diagnostic.message, mapped, diagnostic.label, diagnostic.help
-    )
+    else:  # the wrapper's closing line: the expression ended too early
+        end = len(lines[-1]) + 1
+        mapped = Span(EXPRESSION_FILE, len(lines), end, len(lines), end + 1)
+        if diagnostic.code == "NF001":
+            message = "unexpected end of the expression"
+    if label.startswith("expected "):  # the wrapper's statements and braces are not the user's
+        wanted = [w for w in re.split(r", | or ", label[9:]) if w not in _WRAPPER_WORDS]
+        if not wanted:
+            label = "expected the end of the expression"
+        elif len(wanted) == 1:
+            label = f"expected {wanted[0]}"
+        else:
+            label = f"expected {', '.join(wanted[:-1])} or {wanted[-1]}"
+    return Diagnostic(diagnostic.code, message, mapped, label, diagnostic.help)
 
 
 def _type_text(found: t.Type) -> str | None:
@@ -116,7 +130,6 @@ def _type_text(found: t.Type) -> str | None:
 
 def prepare(expression: str, variables: dict[str, Any]) -> Prepared:
     """Compile an expression; raises `CompileError` with diagnostics on the expression text."""
-    lines = expression.count("\n") + 1
     text, first_line = _source(expression, variables, None)
     result = compile_sources([SourceFile("<eval>", text)])
     if [d.code for d in result.diagnostics] == ["NF204"]:
@@ -124,7 +137,7 @@ def prepare(expression: str, variables: dict[str, Any]) -> Prepared:
         text, first_line = _source("empty", variables, None, discard=True)
         result = compile_sources([SourceFile("<eval>", text)])
     if result.app is None:
-        raise CompileError(_map(d, first_line, lines) for d in result.diagnostics)
+        raise CompileError(_map(d, first_line, expression) for d in result.diagnostics)
     flow = result.app.names.callables[f"{MODULE}.Expression"].decl
     assert isinstance(flow, ir.Flow)
     statements = flow.body.statements
@@ -136,5 +149,5 @@ def prepare(expression: str, variables: dict[str, Any]) -> Prepared:
         text, first_line = _source(expression, variables, returns)
         result = compile_sources([SourceFile("<eval>", text)])
     if result.app is None:  # pragma: no cover - the same expression checked above
-        raise CompileError(_map(d, first_line, lines) for d in result.diagnostics)
+        raise CompileError(_map(d, first_line, expression) for d in result.diagnostics)
     return Prepared(result.app, f"{MODULE}.Expression", dict(variables))

@@ -163,3 +163,12 @@ def test_rounding_setting() -> None:
     default = nanoflow("eval", "round(2.5) + round(88.725, 2)", "--json")
     even = nanoflow("eval", "round(2.5) + round(88.725, 2)", "--json", "--rounding", "half-even")
     assert (json.loads(default.stdout), json.loads(even.stdout)) == ("91.73", "90.72")
+
+
+def test_eval_syntax_errors_speak_of_the_expression_only() -> None:
+    early = nanoflow("eval", "1 +")
+    assert early.returncode == 2
+    assert "unexpected end of the expression" in early.stderr
+    assert "<expression>:1:4" in early.stderr
+    extra = nanoflow("eval", "x y")
+    assert "expected an operator or `(`" in extra.stderr and "statement" not in extra.stderr
