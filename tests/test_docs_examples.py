@@ -19,8 +19,8 @@ from nanoflow.compiler import compile_sources
 from nanoflow.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[1]
-# runtime.md, cli.md and embedding.md build on example apps of their own; their blocks were run
-# by hand when written and are not covered here.
+# runtime.md runs its examples in tests/runtime/test_docs_runtime_examples.py; cli.md and
+# embedding.md build on example apps of their own, run by hand when written.
 DOCS = [ROOT / "docs" / "language.md", ROOT / "docs" / "diagnostics.md"]
 SAMPLE = ROOT / "samples" / "sales"
 DECLARATION_WORDS = {
