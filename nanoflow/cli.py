@@ -113,8 +113,23 @@ def eval_(
     raise typer.Exit(eval_command(expression, var or [], timezone, json_out, rounding.value))
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"nanoflow {version('nanoflow')}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def main_callback() -> None:
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Run Mendix-style nanoflows with offline-first synchronization."""
 
 

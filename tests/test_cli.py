@@ -66,3 +66,9 @@ def test_console_script_prints_plain_text_on_a_pipe(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "\x1b[" not in done.stdout
     assert "error[NF201]" in done.stdout
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.startswith("nanoflow ")
