@@ -113,6 +113,20 @@ def eval_(
     raise typer.Exit(eval_command(expression, var or [], timezone, json_out, rounding.value))
 
 
+@app.command("store")
+def store_(
+    path: Annotated[Path, typer.Argument(help="The app: a `.nf` file or a directory.")],
+    store: Annotated[
+        Path | None, typer.Option(help="The device store (default .nanoflow/device.sqlite).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Show the device's offline store: objects per entity and pending changes."""
+    from nanoflow.commands import store_command
+
+    raise typer.Exit(store_command(path, store, json_out))
+
+
 def _version(value: bool) -> None:
     if value:
         from importlib.metadata import version

@@ -256,3 +256,59 @@ def _object(value: Any, entity: str, runtime: Runtime) -> MxObject:
             continue
         members[key] = json_to_value(raw, attr.type, runtime.names, runtime.ctx.timezone)
     return runtime.create(entity, members)
+
+
+def store_command(path: Path, store: Path | None, json_out: bool) -> int:
+    """`nanoflow store`: objects per entity and pending changes of a device store."""
+    if not path.exists():
+        return _usage(f"no such file or directory: {path}")
+    sources, problems = read_sources(path)
+    if problems:
+        render_all(problems, {}, _stderr())
+        return USAGE
+    result = compile_sources(sources)
+    if result.app is None:
+        render_all(result.diagnostics, {s.path: s for s in sources}, _stderr())
+        return USAGE
+    target = store or default_store(path)
+    if not target.exists():
+        return _usage(f"no store at {target} (run a flow first)")
+    return asyncio.run(_show_store(result.app, target, json_out))
+
+
+async def _show_store(app: App, path: Path, json_out: bool) -> int:
+    from rich.table import Table
+
+    from nanoflow.runtime.store import DeviceStore
+
+    try:
+        device = await DeviceStore.open(path, app)
+    except StoreError as error:
+        return _usage(str(error))
+    try:
+        summary = await device.summary()
+        pending = await device.pending_changes()
+    finally:
+        await device.close()
+    if json_out:
+        document = {
+            "entities": summary,
+            "pending": [
+                {
+                    "$id": p["$id"],
+                    "$entity": p["$entity"],
+                    "state": p["state"],
+                    "changed": sorted(p["changed"]),
+                }
+                for p in pending
+            ],
+        }
+        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        return OK
+    table = Table(title=f"Device store {path}")
+    for column in ("entity", "objects", "new", "changed", "pending deletes"):
+        table.add_column(column, justify="left" if column == "entity" else "right")
+    for entity, counts in sorted(summary.items()):
+        table.add_row(entity, *(str(counts[k]) for k in ("objects", "new", "changed", "deleted")))
+    Console(highlight=False).print(table)
+    return OK

@@ -172,3 +172,21 @@ def test_eval_syntax_errors_speak_of_the_expression_only() -> None:
     assert "<expression>:1:4" in early.stderr
     extra = nanoflow("eval", "x y")
     assert "expected an operator or `(`" in extra.stderr and "statement" not in extra.stderr
+
+
+def test_store_shows_objects_and_pending_changes(app: Path, tmp_path: Path) -> None:
+    store = str(tmp_path / "device.sqlite")
+    assert nanoflow("store", str(app), "--store", store).returncode == 2  # no store yet
+    placed = nanoflow(
+        "run", str(app), "Place", "--store", store, "--param", 'order={"Number": 1}',
+        "--param", "when=2024-01-01T00:00:00Z", "--param", "state=Open", "--param", "rush=false",
+    )  # fmt: skip
+    assert placed.returncode == 0, placed.stderr
+    done = nanoflow("store", str(app), "--store", store, "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    counts = document["entities"]["Shop.Order"]
+    assert counts == {"objects": 1, "new": 1, "changed": 0, "deleted": 0}
+    assert [p["state"] for p in document["pending"]] == ["new"]
+    table = nanoflow("store", str(app), "--store", store)
+    assert "Shop.Order" in table.stdout

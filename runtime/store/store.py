@@ -605,6 +605,33 @@ class DeviceStore:
 
     # ---- change tracking -------------------------------------------------------------------
 
+    async def summary(self) -> dict[str, dict[str, int]]:
+        """Per stored entity: `objects` on the device, of which `new` (never uploaded) and
+        `changed` (changed since the last sync), and pending `deleted` ones."""
+        counts: dict[str, dict[str, int]] = {
+            entity: {"objects": 0, "new": 0, "changed": 0, "deleted": 0}
+            for entity in self.schema.entities
+        }
+        async with self._lock:
+            db = self._db()
+            for table in self.schema.tables.values():
+                sql = f"SELECT entity, _state, COUNT(*) FROM {table.sql} GROUP BY entity, _state"
+                async with db.execute(sql) as cursor:
+                    for entity, state, count in await cursor.fetchall():
+                        found = counts.setdefault(
+                            entity, {"objects": 0, "new": 0, "changed": 0, "deleted": 0}
+                        )
+                        found["objects"] += count
+                        if state in ("new", "changed"):
+                            found[state] += count
+            sql = "SELECT entity, COUNT(*) FROM nf_deleted GROUP BY entity"
+            async with db.execute(sql) as cursor:
+                for entity, count in await cursor.fetchall():
+                    counts.setdefault(entity, {"objects": 0, "new": 0, "changed": 0, "deleted": 0})[
+                        "deleted"
+                    ] += count
+        return counts
+
     async def pending_changes(self) -> list[dict[str, Any]]:
         """Every committed change not yet synchronized: `$id`, `$entity`, `state`
         (`new`/`changed`/`deleted`), `origin`, `changed` (member names), `version`, and the
