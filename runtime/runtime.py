@@ -287,10 +287,10 @@ class Runtime:
         for key, value in initial.items():
             if value == "$now":
                 initial[key] = self.ctx.now()
-        obj = MxObject(entity, values=initial)
         info = self.entity(entity)
         if info.with_owner and self.current_user is not None:
-            obj["System.owner"] = self.current_user.id
+            initial["System.owner"] = self.current_user.id
+        obj = MxObject(entity, values=initial, touched=set())
         self._assign(obj, values, "the new object")
         self.objects[obj.id] = obj
         return obj

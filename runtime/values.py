@@ -81,12 +81,16 @@ class MxObject:
     names, and qualified association names for references (an id or None) and reference sets
     (a tuple of ids). `committed` holds the values as last committed (None: never committed).
     `removed` becomes true when a synchronization removed the object: it then reads as empty.
+    `touched` (until the first commit) names the members set on the object after it was made,
+    defaults and owner excluded: a new object's changes are those members (SYNC.md 1a).
     An object loaded from the store shares one dict for both until its first change: write
     members with `obj[name] = value`, never into `obj.values` directly. A large retrieve may
     leave an object's row undecoded (`_row`) until `values` or `committed` is first read.
     """
 
-    __slots__ = ("__weakref__", "_committed", "_row", "_values", "entity", "id", "new", "removed")
+    __slots__ = (
+        "__weakref__", "_committed", "_row", "_values", "entity", "id", "new", "removed", "touched",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -95,6 +99,7 @@ class MxObject:
         values: dict[str, Any] | None = None,
         committed: dict[str, Any] | None = None,
         new: bool = True,
+        touched: set[str] | None = None,
     ) -> None:
         self.entity = entity
         self.id = id or new_id()
@@ -103,6 +108,11 @@ class MxObject:
         self._row: tuple[Any, Callable[[Any], dict[str, Any]]] | None = None
         self.new = new
         self.removed = False
+        # members a flow or the host set (not defaults, not the owner): what a new object uploads
+        # (the values given here count as set, unless `touched` says otherwise)
+        self.touched: set[str] | None = None
+        if committed is None:
+            self.touched = set(self._values or ()) if touched is None else touched
 
     @property
     def values(self) -> dict[str, Any]:
@@ -147,6 +157,8 @@ class MxObject:
         if values is self._committed:  # shared until the first change (copy on write)
             values = self._values = dict(values)
         values[member] = value
+        if self.touched is not None:
+            self.touched.add(member)
 
     @property
     def is_empty(self) -> bool:

@@ -187,6 +187,7 @@ def make_adopter(layout: EntityLayout) -> Adopter:
         "        o._row = (r, dv)\n"
         "        o.new = False\n"
         "        o.removed = False\n"
+        "        o.touched = None\n"
         "        refs[i] = ref(o)\n"
         "        append(o)\n"
         "    return out\n"

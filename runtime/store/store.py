@@ -73,7 +73,7 @@ class _Plan:
     build: Builder
     members: frozenset[str]
     rows: list[tuple[Any, ...]]
-    new_members: dict[tuple[str, ...], str]
+    new_members: dict[tuple[str, ...] | frozenset[str], str]
 
 
 class DeviceStore:
@@ -232,6 +232,7 @@ class DeviceStore:
         for obj, values in written:
             obj._committed = values  # values were read above, so no row is pending
             obj.new = False
+            obj.touched = None
 
     def _prepare(
         self,
@@ -259,7 +260,10 @@ class DeviceStore:
             values = dict(values)
             committed = obj._committed
             if committed is None:
-                key = tuple(values)
+                touched = obj.touched
+                key: tuple[str, ...] | frozenset[str] = (
+                    tuple(values) if touched is None else frozenset(touched)
+                )
                 changed = known.get(key)
                 if changed is None:
                     members = sorted(k for k in key if k in plan.members)

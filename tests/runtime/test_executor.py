@@ -641,3 +641,19 @@ nanoflow G() {
     assert ("log", "info", None, "only else") in host.events
     with pytest.raises(FlowError, match="Name"):
         await rt.call("G")
+
+
+async def test_a_new_objects_changes_are_the_members_a_flow_set(shop: Any) -> None:
+    rt = await shop(
+        """nanoflow F() {
+  $o = create Order (Number = 1)
+  change $o (Note = 'x')
+  commit $o
+  change $o (Total = 2)
+  commit $o
+}"""
+    )
+    await rt.call("F")
+    assert rt.store is not None
+    (pending,) = await rt.store.pending_changes()
+    assert (pending["state"], sorted(pending["changed"])) == ("new", ["Note", "Number", "Total"])
