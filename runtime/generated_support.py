@@ -33,7 +33,7 @@ def attr(obj: MxObject | None, name: str, what: str) -> Any:
         raise MendixError(f"cannot read `{name}`: `{what}` is empty")
     values = obj._values
     if values is None:
-        values = obj.values
+        values = obj._decode()
     return values.get(name)
 
 

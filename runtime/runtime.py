@@ -375,11 +375,12 @@ class Runtime:
     def _forget_references(self, gone: set[str]) -> None:
         """Objects in memory stop pointing at deleted objects (the store cleared its rows)."""
         for holder in self.objects.values():
-            snapshots = [holder.values]
-            if holder.committed is not None and holder.committed is not holder.values:
-                snapshots.append(holder.committed)
-            for snapshot in snapshots:
-                for member, target in snapshot.items():
+            if holder._row is not None:
+                holder._decode()
+            # the live values and, when it is a separate dict, the committed snapshot
+            snapshots = {id(d): d for d in (holder._values, holder._committed) if d is not None}
+            for snapshot in snapshots.values():
+                for member, target in list(snapshot.items()):
                     if isinstance(target, str) and target in gone and "." in member:
                         snapshot[member] = None
                     elif isinstance(target, tuple) and gone.intersection(target):

@@ -16,10 +16,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 LONG_MIN = -(2**63)
@@ -115,12 +116,13 @@ class MxObject:
             self.touched = set(self._values or ()) if touched is None else touched
 
     @property
-    def values(self) -> dict[str, Any]:
-        """The member values (decoded from the store row on first use)."""
+    def values(self) -> Mapping[str, Any]:
+        """The member values, read-only (decoded from the store row on first use); set members
+        with `obj[name] = value`, which keeps the committed snapshot apart."""
         values = self._values
         if values is None:
             values = self._decode()
-        return values
+        return MappingProxyType(values)
 
     @values.setter
     def values(self, values: dict[str, Any]) -> None:
@@ -150,10 +152,15 @@ class MxObject:
         return values
 
     def __getitem__(self, member: str) -> Any:
-        return self.values.get(member)
+        values = self._values
+        if values is None:
+            values = self._decode()
+        return values.get(member)
 
     def __setitem__(self, member: str, value: Any) -> None:
-        values = self.values
+        values = self._values
+        if values is None:
+            values = self._decode()
         if values is self._committed:  # shared until the first change (copy on write)
             values = self._values = dict(values)
         values[member] = value
@@ -168,9 +175,11 @@ class MxObject:
     @property
     def changed_members(self) -> set[str]:
         """Members whose in-memory value differs from the committed one."""
-        if self.committed is None:
-            return set(self.values)
-        return {k for k, v in self.values.items() if self.committed.get(k) != v}
+        committed = self.committed
+        values = self.values
+        if committed is None:
+            return set(values)
+        return {k for k, v in values.items() if committed.get(k) != v}
 
     def __repr__(self) -> str:
         state = " removed" if self.removed else ""

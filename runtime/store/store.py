@@ -216,21 +216,25 @@ class DeviceStore:
         rows: dict[str, list[tuple[Any, ...]]] = {}
         unlink: dict[str, list[tuple[str]]] = {}
         link: dict[str, list[tuple[str, str]]] = {}
-        written: list[tuple[MxObject, dict[str, Any]]] = []
+        written: list[tuple[MxObject, dict[str, Any] | None]] = []
         plans: dict[str, _Plan] = {}
-        with gc_paused():  # many small acyclic objects; the loop never awaits
-            self._prepare(objects, plans, rows, unlink, link, written)
-        if not written:
-            return
-        async with self._transaction() as db:
-            for root, batch in rows.items():
-                await db.executemany(self._upsert(self.schema.tables[root]), batch)
-            for table, owners in unlink.items():
-                await db.executemany(f"DELETE FROM {table} WHERE owner_id = ?", owners)
-            for table, pairs in link.items():
-                await db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
-        for obj, values in written:
-            obj._committed = values  # values were read above, so no row is pending
+        try:
+            with gc_paused():  # many small acyclic objects; the loop never awaits
+                self._prepare(objects, plans, rows, unlink, link, written)
+            if not written:
+                return
+            async with self._transaction() as db:
+                for root, batch in rows.items():
+                    await db.executemany(self._upsert(self.schema.tables[root]), batch)
+                for table, owners in unlink.items():
+                    await db.executemany(f"DELETE FROM {table} WHERE owner_id = ?", owners)
+                for table, pairs in link.items():
+                    await db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
+        except BaseException:
+            for obj, before in written:  # nothing was written: the old snapshots stand
+                obj._committed = before
+            raise
+        for obj, _before in written:
             obj.new = False
             obj.touched = None
 
@@ -241,9 +245,12 @@ class DeviceStore:
         rows: dict[str, list[tuple[Any, ...]]],
         unlink: dict[str, list[tuple[str]]],
         link: dict[str, list[tuple[str, str]]],
-        written: list[tuple[MxObject, dict[str, Any]]],
+        written: list[tuple[MxObject, dict[str, Any] | None]],
     ) -> None:
-        """Validate and encode every object (raising before anything is written)."""
+        """Validate and encode every object (raising before anything is written). Each object's
+        values become its committed snapshot at once, shared with the live values until the
+        next change copies them (`MxObject.__setitem__`), so a change made while the write is
+        under way is not taken for committed; `written` keeps the old snapshots."""
         entity: str | None = None
         for obj in objects:
             if obj.entity != entity:
@@ -256,8 +263,7 @@ class DeviceStore:
                 refsets = plan.layout.refsets
             values = obj._values  # slots, not the properties: this loop runs per object
             if values is None:
-                values = obj.values
-            values = dict(values)
+                values = obj._decode()
             committed = obj._committed
             if committed is None:
                 touched = obj.touched
@@ -274,7 +280,8 @@ class DeviceStore:
             append(build(obj.id, values, changed))
             if refsets:
                 self._link(plan.layout, obj.id, values, committed, unlink, link)
-            written.append((obj, values))
+            written.append((obj, committed))
+            obj._committed = values
 
     @staticmethod
     def _changed(plan: _Plan, values: dict[str, Any], committed: dict[str, Any]) -> list[str]:
@@ -331,8 +338,7 @@ class DeviceStore:
             values = dict(obj.committed)
         else:
             return
-        obj.values.clear()
-        obj.values.update(values)
+        obj.values = dict(values)
 
     async def delete(self, objects: Iterable[MxObject]) -> None:
         """Delete in one transaction: objects known to the server become pending deletes

@@ -657,3 +657,16 @@ async def test_a_new_objects_changes_are_the_members_a_flow_set(shop: Any) -> No
     assert rt.store is not None
     (pending,) = await rt.store.pending_changes()
     assert (pending["state"], sorted(pending["changed"])) == ("new", ["Note", "Number", "Total"])
+
+
+async def test_values_are_read_only_and_commit_snapshots_stay_apart(shop: Any) -> None:
+    rt = await shop("nanoflow F() { }")
+    order = rt.create("Shop.Order", {"Number": 1})
+    with pytest.raises(TypeError):
+        order.values["Number"] = 2  # type: ignore[index]
+    commit = asyncio.ensure_future(rt.commit(order, "$o"))
+    await asyncio.sleep(0)  # the commit has taken its snapshot and awaits the write
+    order["Number"] = 3  # a change while the write is under way
+    await commit
+    assert order.committed is not None and order.committed["Number"] == 1
+    assert order["Number"] == 3 and order.changed_members == {"Number"}

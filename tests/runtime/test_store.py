@@ -91,7 +91,7 @@ async def mark_synced(store: DeviceStore, table: str = "o:Shop.Customer") -> Non
     """What a download does to objects: they now come from the server, with nothing pending."""
     await sql(
         store,
-        f'UPDATE "{table}" SET _state = \'synced\', _origin = \'server\', _changed = \'[]\'',
+        f"UPDATE \"{table}\" SET _state = 'synced', _origin = 'server', _changed = '[]'",
     )
 
 
@@ -126,18 +126,32 @@ async def test_schema_follows_the_offline_profile(store: DeviceStore) -> None:
         return sql(store, f'SELECT name FROM pragma_table_info("{table}")')
 
     order = {r[0] for r in await columns("o:Shop.Order")}
-    assert {"id", "entity", "Shop.Order.Number", "Shop.SpecialOrder.Reason",
-            "Shop.Order_Customer", "_origin", "_state", "_changed", "_version"} <= order
+    assert {
+        "id",
+        "entity",
+        "Shop.Order.Number",
+        "Shop.SpecialOrder.Reason",
+        "Shop.Order_Customer",
+        "_origin",
+        "_state",
+        "_changed",
+        "_version",
+    } <= order
     photo = {r[0] for r in await columns("o:System.FileDocument")}
-    assert {"System.FileDocument.Name", "System.FileDocument.Size", "Shop.Photo.Caption",
-            "Shop.Photo_Order"} <= photo
+    assert {
+        "System.FileDocument.Name",
+        "System.FileDocument.Size",
+        "Shop.Photo.Caption",
+        "Shop.Photo_Order",
+    } <= photo
     assert "System.owner" in {r[0] for r in await columns("o:Shop.Customer")}
     assert store.schema.layout("Shop.Order").family == ("Shop.Order", "Shop.SpecialOrder")
 
 
 async def test_indexes_and_pragmas(store: DeviceStore) -> None:
     indexes = {
-        r[0]: r[1] for r in await sql(
+        r[0]: r[1]
+        for r in await sql(
             store, "SELECT name, sql FROM sqlite_master WHERE type='index' AND name LIKE 'ix:%'"
         )
     }
@@ -166,13 +180,23 @@ async def test_meta_holds_the_model_fingerprint(store: DeviceStore) -> None:
 async def test_commit_writes_typed_values(store: DeviceStore) -> None:
     since = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
     obj = customer(
-        Code="x", Age=-(2**31), Big=-(2**63), Limit=Decimal("-12345678901234567890.12345678"),
-        Vip=True, Since=since, Kind=EnumValue.of("Shop.Status", "Closed"), Blob=b"\x00\x01",
+        Code="x",
+        Age=-(2**31),
+        Big=-(2**63),
+        Limit=Decimal("-12345678901234567890.12345678"),
+        Vip=True,
+        Since=since,
+        Kind=EnumValue.of("Shop.Status", "Closed"),
+        Blob=b"\x00\x01",
     )
-    obj.values["System.owner"] = "u1"
+    obj["System.owner"] = "u1"
     await store.commit([obj])
     assert obj.new is False
-    assert obj.committed == obj.values and obj.committed is not obj.values
+    assert obj.committed == obj.values
+    before = dict(obj.values)
+    obj["Name"] = "Changed later"  # the committed snapshot is copied on the first change
+    assert obj.committed == before and obj["Name"] == "Changed later"
+    obj["Name"] = before["Name"]
     row = await store.get("Shop.Customer", "c1")
     assert row == {"$id": "c1", "$entity": "Shop.Customer", **obj.values}
 
@@ -189,8 +213,7 @@ async def test_commit_a_list_and_specializations(store: DeviceStore) -> None:
 
 async def test_commit_of_many_objects(store: DeviceStore) -> None:
     objs = [
-        MxObject("Shop.Order", values={"Number": i, "Total": Decimal(i) / 8})
-        for i in range(10_000)
+        MxObject("Shop.Order", values={"Number": i, "Total": Decimal(i) / 8}) for i in range(10_000)
     ]
     await store.commit(objs)
     assert await count(store, "Shop.Order") == 10_000
@@ -259,7 +282,7 @@ async def test_change_tracking(store: DeviceStore) -> None:
     [pending] = await store.pending_changes()
     assert pending["state"] == "new" and pending["origin"] == "device"
     assert pending["changed"] == ["Age", "Code", "Name"]
-    obj.values["Code"] = "b"
+    obj["Code"] = "b"
     await store.commit([obj])
     [pending] = await store.pending_changes()
     assert pending["state"] == "new"
@@ -268,15 +291,17 @@ async def test_change_tracking(store: DeviceStore) -> None:
     assert await store.pending_changes() == []
     await store.commit([obj])  # nothing changed: stays synced
     assert await store.pending_changes() == []
-    obj.values["Age"] = 2
+    obj["Age"] = 2
     await store.commit([obj])
     [pending] = await store.pending_changes()
     assert (pending["state"], pending["origin"], pending["changed"]) == (
-        "changed", "server", ["Age"],
+        "changed",
+        "server",
+        ["Age"],
     )
     assert pending["values"]["Age"] == 2
-    obj.values["Code"] = "c"
-    obj.values["System.owner"] = "u9"
+    obj["Code"] = "c"
+    obj["System.owner"] = "u9"
     await store.commit([obj])
     [pending] = await store.pending_changes()
     assert pending["changed"] == ["Age", "Code", "System.owner"]
@@ -287,10 +312,10 @@ async def test_reference_set_changes_are_tracked(store: DeviceStore) -> None:
     order = MxObject("Shop.Order", "o1", {"Number": 1, "Shop.Order_Tags": ("t0", "t1")})
     await store.commit([*tags, order])
     await mark_synced(store, "o:Shop.Order")
-    order.values["Shop.Order_Tags"] = ("t1", "t0")  # same set
+    order["Shop.Order_Tags"] = ("t1", "t0")  # same set
     await store.commit([order])
     assert [p for p in await store.pending_changes() if p["$id"] == "o1"] == []
-    order.values["Shop.Order_Tags"] = (tags[2],)  # objects are stored by id
+    order["Shop.Order_Tags"] = (tags[2],)  # objects are stored by id
     await store.commit([order])
     row = await store.get(None, "o1")
     assert row is not None and row["Shop.Order_Tags"] == ("t2",)
@@ -301,7 +326,7 @@ async def test_reference_set_changes_are_tracked(store: DeviceStore) -> None:
 async def test_committed_is_a_snapshot(store: DeviceStore) -> None:
     obj = customer()
     await store.commit([obj])
-    obj.values["Name"] = "Bea"
+    obj["Name"] = "Bea"
     assert obj.committed is not None and obj.committed["Name"] == "Ann"
     assert obj.changed_members == {"Name"}
 
@@ -312,12 +337,11 @@ async def test_committed_is_a_snapshot(store: DeviceStore) -> None:
 async def test_rollback_restores_the_committed_values(store: DeviceStore) -> None:
     obj = customer(Age=3)
     await store.commit([obj])
-    values = obj.values
-    obj.values["Name"] = "Changed"
-    obj.values["Age"] = None
+    obj["Name"] = "Changed"
+    obj["Age"] = None
     await store.rollback(obj)
-    assert obj.values is values
     assert obj.values["Name"] == "Ann" and obj.values["Age"] == 3
+    assert obj.changed_members == set()
     fresh = customer("c9", Name="New")
     await store.rollback(fresh)
     assert fresh.values == {"Name": "New"} and fresh.committed is None
@@ -343,8 +367,11 @@ async def test_delete_of_server_objects_is_pending(store: DeviceStore) -> None:
     assert await store.get(None, "c1") is None
     assert await count(store, "Shop.Customer") == 1
     [pending] = await store.pending_changes()
-    assert (pending["$id"], pending["$entity"], pending["state"]) == ("c1", "Shop.Customer",
-                                                                      "deleted")
+    assert (pending["$id"], pending["$entity"], pending["state"]) == (
+        "c1",
+        "Shop.Customer",
+        "deleted",
+    )
     [(data,)] = await sql(store, "SELECT data FROM nf_deleted")
     assert json.loads(data)["Shop.Customer.Name"] == "Ann"
 
@@ -404,10 +431,12 @@ async def test_concurrent_commits_are_whole(store: DeviceStore) -> None:
     async def writer(n: int) -> None:
         for i in range(20):
             key = f"{n}-{i}"
-            await store.commit([
-                customer(f"c{key}"),
-                MxObject("Shop.Order", f"o{key}", {"Shop.Order_Customer": f"c{key}"}),
-            ])
+            await store.commit(
+                [
+                    customer(f"c{key}"),
+                    MxObject("Shop.Order", f"o{key}", {"Shop.Order_Customer": f"c{key}"}),
+                ]
+            )
             await asyncio.sleep(0)
 
     async def reader() -> None:
@@ -426,10 +455,14 @@ async def test_concurrent_commits_are_whole(store: DeviceStore) -> None:
     assert await count(store, "Shop.Order") == 120
     assert await count(store, "Shop.Customer") == 120
     assert all(0 <= o <= 120 for o, _ in seen)
+
     # a reader's two queries are separate units of work, but never see half a commit
     async def both() -> tuple[int, int]:
-        rows = await sql(store, 'SELECT (SELECT count(*) FROM "o:Shop.Order"), '
-                                '(SELECT count(*) FROM "o:Shop.Customer")')
+        rows = await sql(
+            store,
+            'SELECT (SELECT count(*) FROM "o:Shop.Order"), '
+            '(SELECT count(*) FROM "o:Shop.Customer")',
+        )
         return rows[0][0], rows[0][1]
 
     assert await both() == (120, 120)
@@ -470,18 +503,19 @@ async def test_decimal_order_and_comparisons_in_sql(store: DeviceStore) -> None:
     values += [Decimal(0), Decimal("-0.00000001"), Decimal("0.00000001"), Decimal(-1), Decimal(1)]
     objs = [MxObject("Shop.Order", f"o{i:03}", {"Total": v}) for i, v in enumerate(values)]
     await store.commit(objs)
-    rows = await store.retrieve("Shop.Order", (), (("Total", False),), None, None,
-                                lambda n: None, "Shop")
+    rows = await store.retrieve(
+        "Shop.Order", (), (("Total", False),), None, None, lambda n: None, "Shop"
+    )
     assert [r["Total"] for r in rows] == sorted(values)
-    rows = await store.retrieve("Shop.Order", (), (("Total", True),), 10, 5,
-                                lambda n: None, "Shop")
+    rows = await store.retrieve("Shop.Order", (), (("Total", True),), 10, 5, lambda n: None, "Shop")
     assert [r["Total"] for r in rows] == sorted(values, reverse=True)[5:15]
 
 
 async def test_strings_sort_and_compare_ignoring_case(store: DeviceStore) -> None:
     names = ["ÄBC", "äbd", "Abc", "abd", "Zed", "éclair", "Éclat", "b"]
     await store.commit([MxObject("Shop.Tag", f"t{i}", {"Name": n}) for i, n in enumerate(names)])
-    rows = await store.retrieve("Shop.Tag", (), (("Name", False),), None, None,
-                                lambda n: None, "Shop")
+    rows = await store.retrieve(
+        "Shop.Tag", (), (("Name", False),), None, None, lambda n: None, "Shop"
+    )
     got = [r["Name"] for r in rows]
     assert got == sorted(names, key=lambda n: (n.lower(), f"t{names.index(n)}"))
