@@ -144,7 +144,9 @@ class FlowGen:
             if ptype == t.DECIMAL:
                 self.emit(f"v_{param.variable.name} = _to_decimal(v_{param.variable.name})")
         self.block(self.flow.body)
-        self.emit("return None")
+        statements = self.flow.body.statements
+        if not statements or not isinstance(statements[-1], ir.Return | ir.Raise):
+            self.emit("return None")
         source = header + "\n" + "\n".join(self.lines) + "\n"
         filename = f"<nanoflow {self.info.qname}>"
         code: CodeType = compile(source, filename, "exec")
@@ -154,6 +156,12 @@ class FlowGen:
         return CompiledFlow(
             self.info, self.flow, namespace[fname], source, self.line_spans, filename
         )
+
+    def nested(self, block: ir.Block) -> None:
+        """A block one indentation level deeper (the body of an `if`, loop, handler, ...)."""
+        self.indent += 1
+        self.block(block)
+        self.indent -= 1
 
     def block(self, block: ir.Block) -> None:
         if not block.statements:
@@ -236,9 +244,7 @@ class FlowGen:
             bodies.append(stmt.otherwise)
         for index, body in enumerate(bodies):
             self.emit(f"{'if' if index == 0 else 'elif'} {choice} == {index}:")
-            self.indent += 1
-            self.block(body)
-            self.indent -= 1
+            self.nested(body)
 
     def activity(self, stmt: ir.Stmt) -> None:
         method = getattr(self, "_" + type(stmt).__name__)
@@ -390,14 +396,10 @@ class FlowGen:
         for index, branch in enumerate(s.branches):
             keyword = "if" if index == 0 else "elif"
             self.emit(f"{keyword} {self.exprs.boolean(branch.condition, 'the condition of `if`')}:")
-            self.indent += 1
-            self.block(branch.body)
-            self.indent -= 1
+            self.nested(branch.body)
         if s.otherwise is not None:
             self.emit("else:")
-            self.indent += 1
-            self.block(s.otherwise)
-            self.indent -= 1
+            self.nested(s.otherwise)
 
     def case_test(self, subject: str, case: ir.SwitchCase, stmt: ir.Switch) -> str:
         subject_type = self.exprs.types.get(id(stmt.subject))
@@ -418,18 +420,14 @@ class FlowGen:
         keyword = "if"
         for case in s.cases:
             self.emit(f"{keyword} {self.case_test(subject, case, s)}:")
-            self.indent += 1
-            self.block(case.body)
-            self.indent -= 1
+            self.nested(case.body)
             keyword = "elif"
         if s.otherwise is not None:
             if keyword == "if":
                 self.block(s.otherwise)
                 return
             self.emit("else:")
-            self.indent += 1
-            self.block(s.otherwise)
-            self.indent -= 1
+            self.nested(s.otherwise)
 
     def _SwitchType(self, s: ir.SwitchType) -> None:
         subject = self.label("s")
@@ -450,14 +448,10 @@ class FlowGen:
         for case in cases:
             entity = self.const(self.entity_of(case.entity), "s")
             self.emit(f"elif _rt.is_a({subject}, {entity}):")
-            self.indent += 1
-            self.block(case.body)
-            self.indent -= 1
+            self.nested(case.body)
         if s.otherwise is not None:
             self.emit("else:")
-            self.indent += 1
-            self.block(s.otherwise)
-            self.indent -= 1
+            self.nested(s.otherwise)
 
     def uses_index(self, block: ir.Block) -> bool:
         return "currentIndex" in _mentioned_variables(block)
@@ -466,9 +460,7 @@ class FlowGen:
         index = self.label("ix")
         self.exprs.aliases.append({"currentIndex": index})
         self.emit(f"for {index}, v_{s.variable.name} in enumerate(_live({self.expr(s.iterable)})):")
-        self.indent += 1
-        self.block(s.body)
-        self.indent -= 1
+        self.nested(s.body)
         self.exprs.aliases.pop()
 
     def _While(self, s: ir.While) -> None:
