@@ -8,7 +8,7 @@ role Manager
 access Order for User {
   create, delete
   read *
-  write (Status, Note, PlacedAt, Total, Order_Customer)
+  write (Status, Note, PlacedAt, Total, Order_Customer, Order_Tags)
   where [System.owner = '[%CurrentUser%]']
 }
 
