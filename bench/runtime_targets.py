@@ -79,7 +79,7 @@ async def _python_loop(n: int) -> int:
 
 
 def target_loop(ctx: Context) -> list[Result]:
-    from nanoflow.runtime.runtime import Runtime
+    from nanoflow.runtime.session import Session as Runtime
 
     app = _app()
     n = LOOP_ITERATIONS // (10 if ctx.quick else 1)
@@ -139,7 +139,7 @@ async def _raw_store(path: Path, n: int) -> tuple[float, float]:
 
 
 def target_store(ctx: Context) -> list[Result]:
-    from nanoflow.runtime.runtime import Runtime
+    from nanoflow.runtime.session import Session as Runtime
 
     app = _app()
     n = STORE_OBJECTS // (5 if ctx.quick else 1)

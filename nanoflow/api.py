@@ -14,12 +14,12 @@ from nanoflow.compiler import App, compile_sources
 from nanoflow.diagnostics import CompileError
 from nanoflow.runtime.flowgen import FlowGen
 from nanoflow.runtime.host import Host
-from nanoflow.runtime.runtime import Runtime as DeviceRuntime
+from nanoflow.runtime.session import Session
 from nanoflow.runtime.values import INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, EnumValue, MxObject
 from nanoflow.source import NO_SPAN, SourceFile
 
 
-class Runtime(DeviceRuntime):
+class Runtime(Session):
     """Runs an app's nanoflows on a device: `async with nanoflow.Runtime(app, store=...)`."""
 
     def __init__(

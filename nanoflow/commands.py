@@ -21,7 +21,7 @@ from nanoflow.evaluate import EXPRESSION_FILE, prepare
 from nanoflow.render import render_all
 from nanoflow.runtime.errors import FlowError, StoreError
 from nanoflow.runtime.json_values import json_to_value, load_json, parse_param, to_json
-from nanoflow.runtime.runtime import Runtime
+from nanoflow.runtime.session import Session as Runtime
 from nanoflow.runtime.values import MxObject
 from nanoflow.source import SourceFile
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from nanoflow import ir
 from nanoflow import types as t
 from nanoflow.runtime.exprgen import Constants, ExprGen
+from nanoflow.runtime.query import Query
 from nanoflow.runtime.values import EnumValue
 from nanoflow.source import Span
 
@@ -57,19 +58,6 @@ ACTIVITY_NAMES: dict[type, str] = {
     ir.ClearFromDevice: "clear from device",
     ir.SyncToDevice: "synchronize to device",
 }
-
-
-@dataclass(frozen=True)
-class RetrieveSpec:
-    """What a retrieve activity needs at run time (built once, at compile time)."""
-
-    entity: str
-    constraints: tuple[ir.XPathConstraint, ...]
-    sort: tuple[tuple[str, bool], ...]
-    first: bool
-    module: str
-    association: str = ""
-    side: str = ""
 
 
 @dataclass
@@ -299,33 +287,20 @@ class FlowGen:
         what = self.const(f"${s.source.name}", "s")
         self.emit(f"v_{s.output.name} = _rt.cast({source}, {self.const(entity, 's')}, {what})")
 
-    def xpath_values(self, constraints: tuple[ir.XPathConstraint, ...]) -> str:
-        """A dict literal with the values of the variables and tokens a constraint uses."""
-        found: list[ir.Expr] = []
-
-        def visit(node: Any) -> None:
-            if isinstance(node, ir.Variable | ir.MemberPath | ir.TokenRef):
-                found.append(node)
-            elif isinstance(node, ir.Node):
-                for value in node.__dict__.values():
-                    if isinstance(value, ir.Node):
-                        visit(value)
-
-        for constraint in constraints:
-            visit(constraint)
-        parts = [f"{id(node)}: {self.expr(node)}" for node in found]
-        return "{" + ", ".join(parts) + "}"
+    def xpath_values(self, query: Query) -> str:
+        """A tuple display of the values of the variables and tokens a query uses."""
+        items = [self.expr(node) for node in query.slots]
+        return "(" + "".join(f"{item}, " for item in items) + ")"
 
     def _RetrieveDb(self, s: ir.RetrieveDb) -> None:
         entity = self.entity_of(s.entity)
         sort = tuple((item.attribute.text, item.descending) for item in s.sort)
-        spec = RetrieveSpec(entity, s.constraints, sort, s.first, self.module)
+        query = Query.of(entity, s.constraints, sort, self.module)
         limit = self.expr(s.limit) if s.limit is not None else "None"
         offset = self.expr(s.offset) if s.offset is not None else "None"
-        values = self.xpath_values(s.constraints)
         self.emit(
-            f"v_{s.output.name} = await _rt.retrieve_spec({self.const(spec, 'q')}, {values}, "
-            f"{limit}, {offset})"
+            f"v_{s.output.name} = await _rt.retrieve_query({self.const(query, 'q')}, "
+            f"{self.xpath_values(query)}, {limit}, {offset}, {s.first})"
         )
 
     def _RetrieveAssoc(self, s: ir.RetrieveAssoc) -> None:
@@ -336,12 +311,11 @@ class FlowGen:
         assoc, side = found
         target = assoc.target if side == "source" else assoc.source
         many = side == "target" or assoc.many
-        spec = RetrieveSpec(target, s.constraints, (), not many, self.module, assoc.qname, side)
-        values = self.xpath_values(s.constraints)
+        query = Query.of(target, s.constraints, (), self.module, assoc.qname, side)
         what = self.const(f"${s.source.name}", "s")
         self.emit(
             f"v_{s.output.name} = await _rt.retrieve_assoc({self.expr(s.source)}, {what}, "
-            f"{self.const(spec, 'q')}, {values})"
+            f"{self.const(query, 'q')}, {self.xpath_values(query)}, {not many})"
         )
 
     def arguments(self, callee: CallableInfo | None, arguments: tuple[ir.Argument, ...]) -> str:

@@ -15,7 +15,7 @@ from nanoflow.runtime.values import EnumValue, MendixError, MxObject
 
 if TYPE_CHECKING:
     from nanoflow.names import NameTable
-    from nanoflow.runtime.runtime import Runtime
+    from nanoflow.runtime.session import Session as Runtime
 
 HIDDEN_TYPES = ("HashedString", "Binary")
 

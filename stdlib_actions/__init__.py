@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from nanoflow.runtime.values import EnumValue, MendixError, MxObject
 
 if TYPE_CHECKING:
-    from nanoflow.runtime.runtime import Action, Runtime
+    from nanoflow.runtime.session import Action
+    from nanoflow.runtime.session import Session as Runtime
 
 MODULE = "NanoflowCommons"
 _counter_lock = threading.Lock()

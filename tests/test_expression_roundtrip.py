@@ -14,7 +14,7 @@ from nanoflow.diagnostics import CompileError
 from nanoflow.evaluate import prepare
 from nanoflow.printer import print_expression
 from nanoflow.runtime.errors import FlowError
-from nanoflow.runtime.runtime import Runtime
+from nanoflow.runtime.session import Session as Runtime
 from nanoflow.source import NO_SPAN
 
 S = NO_SPAN

@@ -1,7 +1,25 @@
-"""The device's offline store (SQLite through aiosqlite); see `schema` for the table layout."""
+"""The device's offline store (SQLite through aiosqlite); see `schema` for the table layout.
 
-from nanoflow.runtime.store.changes import CONTENTS
+The layout (`schema`), the value codec (`codec`) and the fingerprint are shared with the sync
+server's store; importing them does not load aiosqlite (`DeviceStore` is imported on first use).
+"""
+
+from typing import TYPE_CHECKING, Any
+
 from nanoflow.runtime.store.errors import IncompatibleStore, StoreError, StoreInUse
-from nanoflow.runtime.store.store import DeviceStore
+
+if TYPE_CHECKING:
+    from nanoflow.runtime.store.store import DeviceStore
+
+CONTENTS = "$contents"
+"""The member name that marks changed file contents in the change tracking."""
 
 __all__ = ["CONTENTS", "DeviceStore", "IncompatibleStore", "StoreError", "StoreInUse"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DeviceStore":
+        from nanoflow.runtime.store.store import DeviceStore
+
+        return DeviceStore
+    raise AttributeError(name)

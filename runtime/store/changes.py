@@ -11,8 +11,6 @@ import aiosqlite
 from nanoflow.runtime.store.rows import raw_columns
 from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout, quote
 
-CONTENTS = "$contents"
-"""The member name that marks changed file contents in the change tracking."""
 
 ALL_MEMBERS = "*"
 """`_changed` of an object whose every member counts as changed (a new object that has them

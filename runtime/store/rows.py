@@ -145,55 +145,12 @@ def make_builder(layout: EntityLayout, enums: dict[str, frozenset[str]]) -> Buil
 
 
 def make_decoder(layout: EntityLayout) -> Decoder:
-    """`decode(row)` of a row selected with `TableLayout.select_list` → a member dict (reference
-    sets start as `()`; the store fills them in)."""
+    """`decode(row)` of a row selected with `TableLayout.select_list` → its member dict
+    (reference sets start as `()`; the store adds them)."""
     namespace: dict[str, Any] = {}
-    items = ["'$id': r[0]", f"'$entity': {layout.qname!r}", *_member_items(layout, namespace)]
+    items = _member_items(layout, namespace)
     source = f"def decode(r):\n    return {{{', '.join(items)}}}\n"
     return cast(Decoder, _compile(source, namespace, "decode"))
-
-
-Adopter = Callable[[Sequence[Sequence[Any]], dict[str, Any]], list[MxObject]]
-
-
-def make_adopter(layout: EntityLayout) -> Adopter:
-    """`adopt(rows, refs)`: the objects of rows of one entity, straight from the row tuples: the
-    one an identity map of weak references (`refs`: id → `weakref.ref`) already holds, or a new
-    one whose values are the row's (for entities without reference sets, which need a second
-    query). One generated loop, no call per row."""
-    assert not layout.refsets
-    namespace: dict[str, Any] = {"MxObject": MxObject}
-    items = _member_items(layout, namespace)
-    values_source = f"def decode_values(r):\n    return {{{', '.join(items)}}}\n"
-    namespace["dv"] = _compile(values_source, dict(namespace), "decode_values")
-    source = (
-        "def adopt(rows, refs, new=MxObject.__new__, cls=MxObject, ref=weakref_ref):\n"
-        "    out = []\n"
-        "    append = out.append\n"
-        "    get = refs.get\n"
-        "    for r in rows:\n"
-        "        i = r[0]\n"
-        "        h = get(i)\n"
-        "        if h is not None:\n"
-        "            o = h()\n"
-        "            if o is not None:\n"
-        "                append(o)\n"
-        "                continue\n"
-        "        o = new(cls)\n"
-        f"        o.entity = {layout.qname!r}\n"
-        "        o.id = i\n"
-        "        o._values = None\n"
-        "        o._committed = None\n"
-        "        o._row = (r, dv)\n"
-        "        o.new = False\n"
-        "        o.removed = False\n"
-        "        o.touched = None\n"
-        "        refs[i] = ref(o)\n"
-        "        append(o)\n"
-        "    return out\n"
-    )
-    namespace["weakref_ref"] = weakref.ref
-    return cast(Adopter, _compile(source, namespace, "adopt"))
 
 
 def _member_items(layout: EntityLayout, namespace: dict[str, Any]) -> list[str]:

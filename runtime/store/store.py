@@ -13,18 +13,16 @@ import contextlib
 import json
 import threading
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from nanoflow import ir
 from nanoflow.gc_pause import gc_paused
 from nanoflow.runtime.store import codec
+from nanoflow.runtime.store import CONTENTS
 from nanoflow.runtime.store.changes import (
     ALL_MEMBERS,
-    CONTENTS,
     IDS,
     changed_members,
     clear_links,
@@ -35,18 +33,11 @@ from nanoflow.runtime.store.errors import StoreError
 from nanoflow.runtime.store.fingerprint import describe
 from nanoflow.runtime.store.lock import StoreLock
 from nanoflow.runtime.store.migrate import prepare, read_meta, write_meta
-from nanoflow.runtime.store.rows import (
-    Adopter,
-    Builder,
-    Decoder,
-    make_adopter,
-    make_builder,
-    make_decoder,
-    upsert_sql,
-)
-from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout, quote
-from nanoflow.runtime.store.xpath_sql import Resolver, XPathSql
-from nanoflow.runtime.values import MendixError, MxObject
+from nanoflow.runtime.query import SQLITE, Dialect, SelectSql
+from nanoflow.runtime.storage import Fetched, WriteUnit
+from nanoflow.runtime.store.rows import Builder, Decoder, make_builder, make_decoder, upsert_sql
+from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout
+from nanoflow.runtime.values import MendixError
 
 if TYPE_CHECKING:
     from nanoflow.compiler import App
@@ -65,30 +56,19 @@ async def _configure(conn: aiosqlite.Connection) -> None:
     await conn.create_function("nf_union", 2, union_members, deterministic=True)
 
 
-@dataclass(slots=True)
-class _Plan:
-    """How one commit writes the objects of one entity."""
-
-    layout: EntityLayout
-    build: Builder
-    members: frozenset[str]
-    rows: list[tuple[Any, ...]]
-    new_members: dict[tuple[str, ...] | frozenset[str], str]
-
-
 class DeviceStore:
     """The offline store of one device: objects, change tracking, files, storage items."""
 
     def __init__(self, path: Path, app: App, conn: aiosqlite.Connection, lock: StoreLock):
         self.path = path
         self.app = app
-        self.schema = Schema(app.names)
+        self._schema = Schema(app.names)
         self._conn: aiosqlite.Connection | None = conn
         self._file_lock = lock
         self._lock = asyncio.Lock()
         self._builders: dict[str, Builder] = {}
         self._decoders: dict[str, Decoder] = {}
-        self._adopters: dict[str, Adopter] = {}
+        self._changed_texts: dict[tuple[str, frozenset[str]], str] = {}
         self._upserts: dict[str, str] = {}
 
     # ---- opening and closing ---------------------------------------------------------------
@@ -157,7 +137,22 @@ class DeviceStore:
                     await db.execute("ROLLBACK")
                 raise
 
-    # ---- per-entity helpers ----------------------------------------------------------------
+    # ---- the store interface: layout and decoding ------------------------------------------
+
+    @property
+    def schema(self) -> Schema:
+        return self._schema
+
+    @property
+    def dialect(self) -> Dialect:
+        return SQLITE
+
+    def decoder(self, entity: str) -> Decoder:
+        """`decode(row) → member dict` (reference sets as `()`) for rows of `entity`."""
+        found = self._decoders.get(entity)
+        if found is None:
+            found = self._decoders[entity] = make_decoder(self._schema.layout(entity))
+        return found
 
     def _builder(self, layout: EntityLayout) -> Builder:
         found = self._builders.get(layout.qname)
@@ -166,392 +161,170 @@ class DeviceStore:
             found = self._builders[layout.qname] = make_builder(layout, enums)
         return found
 
-    def _decoder(self, entity: str) -> Decoder:
-        found = self._decoders.get(entity)
-        if found is None:
-            found = self._decoders[entity] = make_decoder(self.schema.layout(entity))
-        return found
-
-    def _adopt_rows(
-        self, table: TableLayout, rows: Sequence[Sequence[Any]], refs: dict[str, Any]
-    ) -> list[MxObject]:
-        """Objects of rows selected with `TableLayout.select_list`, through an identity map."""
-        adopters = self._adopters
-        layouts = self.schema.entities
-
-        def adopter(entity: str) -> Adopter:
-            found = adopters.get(entity)
-            if found is None:
-                found = adopters[entity] = make_adopter(layouts[entity])
-            return found
-
-        if len(table.entities) == 1:
-            return adopter(table.entities[0])(rows, refs)
-        result = []
-        for row in rows:
-            result.extend(adopter(row[1])((row,), refs))
-        return result
-
-    def _decode_rows(
-        self, table: TableLayout, rows: Iterable[Sequence[Any]]
-    ) -> list[dict[str, Any]]:
-        """Member dicts of rows selected with `TableLayout.select_list`."""
-        if len(table.entities) == 1:
-            decode = self._decoder(table.entities[0])
-            return [decode(row) for row in rows]
-        decoders = self._decoders
-        return [(decoders.get(row[1]) or self._decoder(row[1]))(row) for row in rows]
-
     def _upsert(self, table: TableLayout) -> str:
         found = self._upserts.get(table.name)
         if found is None:
             found = self._upserts[table.name] = upsert_sql(table)
         return found
 
-    # ---- commit, rollback, delete ----------------------------------------------------------
+    def _changed_json(self, layout: EntityLayout, changed: frozenset[str]) -> str:
+        """The `_changed` text of a set of changed members (cached: commits of many objects
+        repeat a few sets)."""
+        key = (layout.qname, changed)
+        found = self._changed_texts.get(key)
+        if found is None:
+            members = {*layout.attributes, *layout.references, *layout.refsets}
+            kept = sorted(members.intersection(changed))
+            found = ALL_MEMBERS if len(kept) == len(members) and kept else json.dumps(kept)
+            if len(self._changed_texts) < 4096:
+                self._changed_texts[key] = found
+        return found
 
-    async def commit(self, objects: Sequence[MxObject]) -> None:
-        """Validate every object, then write them all in one transaction with change tracking;
-        on success each object's `committed` is its values as written."""
+    # ---- writing -----------------------------------------------------------------------------
+
+    async def write(self, unit: WriteUnit) -> None:
+        """Validate and encode every object (raising before anything is written), then write
+        them all in one transaction with change tracking."""
         rows: dict[str, list[tuple[Any, ...]]] = {}
         unlink: dict[str, list[tuple[str]]] = {}
         link: dict[str, list[tuple[str, str]]] = {}
-        written: list[tuple[MxObject, dict[str, Any] | None]] = []
-        plans: dict[str, _Plan] = {}
-        try:
-            with gc_paused():  # many small acyclic objects; the loop never awaits
-                self._prepare(objects, plans, rows, unlink, link, written)
-            if not written:
-                return
-            async with self._transaction() as db:
-                for root, batch in rows.items():
-                    await db.executemany(self._upsert(self.schema.tables[root]), batch)
-                for table, owners in unlink.items():
-                    await db.executemany(f"DELETE FROM {table} WHERE owner_id = ?", owners)
-                for table, pairs in link.items():
-                    await db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
-        except BaseException:
-            for obj, before in written:  # nothing was written: the old snapshots stand
-                obj._committed = before
-            raise
-        for obj, _before in written:
-            obj.new = False
-            obj.touched = None
-
-    def _prepare(
-        self,
-        objects: Iterable[MxObject],
-        plans: dict[str, _Plan],
-        rows: dict[str, list[tuple[Any, ...]]],
-        unlink: dict[str, list[tuple[str]]],
-        link: dict[str, list[tuple[str, str]]],
-        written: list[tuple[MxObject, dict[str, Any] | None]],
-    ) -> None:
-        """Validate and encode every object (raising before anything is written). Each object's
-        values become its committed snapshot at once, shared with the live values until the
-        next change copies them (`MxObject.__setitem__`), so a change made while the write is
-        under way is not taken for committed; `written` keeps the old snapshots."""
-        entity: str | None = None
-        for obj in objects:
-            if obj.entity != entity:
-                entity = obj.entity
-                found = plans.get(entity)
-                if found is None:
-                    found = plans[entity] = self._plan(entity, rows)
-                plan = found
-                build, append, known = plan.build, plan.rows.append, plan.new_members
-                refsets = plan.layout.refsets
-            values = obj._values  # slots, not the properties: this loop runs per object
-            if values is None:
-                values = obj._decode()
-            committed = obj._committed
-            if committed is None:
-                touched = obj.touched
-                key: tuple[str, ...] | frozenset[str] = (
-                    tuple(values) if touched is None else frozenset(touched)
-                )
-                changed = known.get(key)
-                if changed is None:
-                    members = sorted(k for k in key if k in plan.members)
-                    every = len(members) == len(plan.members)
-                    changed = known[key] = ALL_MEMBERS if every else json.dumps(members)
-            else:
-                changed = json.dumps(self._changed(plan, values, committed))
-            append(build(obj.id, values, changed))
-            if refsets:
-                self._link(plan.layout, obj.id, values, committed, unlink, link)
-            written.append((obj, committed))
-            obj._committed = values
-
-    @staticmethod
-    def _changed(plan: _Plan, values: dict[str, Any], committed: dict[str, Any]) -> list[str]:
-        """Members whose value differs from the committed one (reference sets as sets)."""
-        refsets = plan.layout.refsets
-        entity = plan.layout.qname
-        changed = []
-        for name, value in values.items():
-            before = committed.get(name)
-            if before == value or name not in plan.members:
-                continue
-            if name in refsets and set(codec.reference_set_ids(entity, name, value)) == set(
-                codec.reference_set_ids(entity, name, before)
-            ):
-                continue
-            changed.append(name)
-        return sorted(changed)
-
-    def _plan(self, entity: str, rows: dict[str, list[tuple[Any, ...]]]) -> _Plan:
-        layout = self.schema.layout(entity)
-        members = {*layout.attributes, *layout.references, *layout.refsets}
-        batch = rows.setdefault(layout.table.root, [])
-        return _Plan(layout, self._builder(layout), frozenset(members), batch, {})
-
-    def _link(
-        self,
-        layout: EntityLayout,
-        obj_id: str,
-        values: dict[str, Any],
-        committed: dict[str, Any] | None,
-        unlink: dict[str, list[tuple[str]]],
-        link: dict[str, list[tuple[str, str]]],
-    ) -> None:
-        """Queue the reference-set rows of one object (rewritten only when changed)."""
-        for name in layout.refsets:
-            ids = codec.reference_set_ids(layout.qname, name, values.get(name))
-            table = self.schema.refset(name).sql
-            if committed is not None:
-                before = codec.reference_set_ids(layout.qname, name, committed.get(name))
-                if set(before) == set(ids):
-                    continue
-                unlink.setdefault(table, []).append((obj_id,))
-            if ids:
-                link.setdefault(table, []).extend((obj_id, target) for target in ids)
-
-    async def rollback(self, obj: MxObject) -> None:
-        """Restore `obj.values` (in place) to the stored state; a never-committed object is
-        left alone (the caller discards it)."""
-        row = await self.get(obj.entity, obj.id)
-        if row is not None:
-            values = {k: v for k, v in row.items() if not k.startswith("$")}
-            obj.committed = dict(values)
-        elif obj.committed is not None:
-            values = dict(obj.committed)
-        else:
+        with gc_paused():  # many small acyclic objects; the loop never awaits
+            for entity, writes in unit.entities.items():
+                layout = self._schema.layout(entity)
+                build = self._builder(layout)
+                append = rows.setdefault(layout.table.root, []).append
+                changed_json = self._changed_json
+                for obj_id, values, changed in writes.objects:
+                    append(build(obj_id, values, changed_json(layout, changed)))
+                for association, owner, targets in writes.links:
+                    table = self._schema.refset(association).sql
+                    unlink.setdefault(table, []).append((owner,))
+                    if targets:
+                        link.setdefault(table, []).extend((owner, t) for t in targets)
+        if not rows and not link and not unlink:
             return
-        obj.values = dict(values)
+        async with self._transaction() as db:
+            for root, batch in rows.items():
+                await db.executemany(self._upsert(self._schema.tables[root]), batch)
+            for table, owners in unlink.items():
+                await db.executemany(f"DELETE FROM {table} WHERE owner_id = ?", owners)
+            for table, pairs in link.items():
+                await db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
 
-    async def delete(self, objects: Iterable[MxObject]) -> None:
+    async def delete(self, ids: dict[str, list[str]]) -> list[str]:
         """Delete in one transaction: objects known to the server become pending deletes
         (moved to `nf_deleted`, hidden from retrieves), never-uploaded ones are removed;
         references and reference-set entries pointing to them are cleared."""
         by_table: dict[str, list[str]] = {}
-        for obj in objects:
-            layout = self.schema.layout(obj.entity)
-            by_table.setdefault(layout.table.root, []).append(obj.id)
+        for entity, object_ids in ids.items():
+            layout = self._schema.layout(entity)
+            by_table.setdefault(layout.table.root, []).extend(object_ids)
         if not by_table:
-            return
+            return []
+        gone: list[str] = []
         async with self._transaction() as db:
-            gone: list[str] = []
-            for root, ids in by_table.items():
-                gone += await delete_rows(db, self.schema, self.schema.tables[root], ids)
+            for root, object_ids in by_table.items():
+                gone += await delete_rows(db, self._schema, self._schema.tables[root], object_ids)
             if gone:
-                await clear_links(db, self.schema, gone)
+                await clear_links(db, self._schema, gone)
+        return gone
 
-    # ---- reading ---------------------------------------------------------------------------
+    # ---- reading -----------------------------------------------------------------------------
 
-    async def retrieve(
-        self,
-        entity: str,
-        constraints: tuple[ir.XPathConstraint, ...],
-        sort: Sequence[tuple[str, bool]],
-        limit: int | None,
-        offset: int | None,
-        resolve: Resolver,
-        module: str,
-        first: bool = False,
-    ) -> list[dict[str, Any]]:
-        """Committed objects of `entity` and its specializations that satisfy the constraints,
-        sorted (strings case-insensitively, empty first), then by id."""
-        layout, query, conds = self._filter(entity, constraints, resolve, module)
-        if first:
-            limit = 1 if limit is None else min(limit, 1)
-        return await self._select(layout, query, conds, sort, limit, offset)
-
-    def _filter(
-        self,
-        entity: str,
-        constraints: tuple[ir.XPathConstraint, ...],
-        resolve: Resolver,
-        module: str,
-    ) -> tuple[EntityLayout, XPathSql, list[str]]:
-        """The layout, the query (with its parameters) and the conditions of a retrieve."""
-        layout = self.schema.layout(entity)
-        query = XPathSql(self.schema, module, resolve)
-        conds = query.family_filter(layout, "t") + query.where(constraints, layout.qname, "t")
-        return layout, query, conds
-
-    async def retrieve_objects(
-        self,
-        refs: dict[str, Any],
-        entity: str,
-        constraints: tuple[ir.XPathConstraint, ...],
-        sort: Sequence[tuple[str, bool]],
-        limit: int | None,
-        offset: int | None,
-        resolve: Resolver,
-        module: str,
-    ) -> list[MxObject] | None:
-        """`retrieve`, giving objects straight from the rows through an identity map of weak
-        references (`refs`); None when the entity's family has reference sets (use
-        `retrieve`, which fills them in)."""
-        layouts = self.schema.entities
-        if any(layouts[e].refsets for e in self.schema.layout(entity).table.entities):
-            return None
-        layout, query, conds = self._filter(entity, constraints, resolve, module)
-        sql = self._select_sql(layout, query, conds, sort, limit, offset)
-        async with self._lock, self._db().execute(sql, query.params) as cursor:
-            found = await cursor.fetchall()
-        with gc_paused():  # many new acyclic objects; the loop never awaits
-            return self._adopt_rows(layout.table, list(found), refs)
-
-    async def retrieve_by_association(
-        self,
-        obj_id: str,
-        association: str,
-        side: Literal["source", "target"],
-        constraints: tuple[ir.XPathConstraint, ...],
-        resolve: Resolver,
-        module: str,
-    ) -> list[dict[str, Any]]:
-        """The objects associated with `obj_id`, which is on the `side` end of `association`
-        (`source`: the owner; its targets are returned)."""
-        assoc = self.schema.association(association, module)
-        query = XPathSql(self.schema, module, resolve)
-        me = query.bind(obj_id)
-        if side == "source":
-            layout = self.schema.layout(assoc.target)
-            if assoc.many:
-                refset = self.schema.refset(assoc.qname).sql
-                cond = f"t.id IN (SELECT target_id FROM {refset} WHERE owner_id = {me})"
-            else:
-                owner = self.schema.layout(assoc.source).table.sql
-                column = quote(assoc.qname)
-                cond = f"t.id = (SELECT {column} FROM {owner} WHERE id = {me})"
-        else:
-            layout = self.schema.layout(assoc.source)
-            if assoc.many:
-                refset = self.schema.refset(assoc.qname).sql
-                cond = f"t.id IN (SELECT owner_id FROM {refset} WHERE target_id = {me})"
-            else:
-                cond = f"t.{quote(assoc.qname)} = {me}"
-        conds = [cond, *query.family_filter(layout, "t")]
-        conds += query.where(constraints, layout.qname, "t")
-        return await self._select(layout, query, conds, (), None, None)
-
-    def _order_by(self, layout: EntityLayout, sort: Sequence[tuple[str, bool]], paged: bool) -> str:
-        terms = []
-        for name, descending in sort:
-            column = layout.attributes.get(name) or layout.attributes.get(name.rsplit(".", 1)[-1])
-            if column is None:
-                raise MendixError(f"cannot sort {layout.qname} by `{name}`: no such attribute")
-            expr = f"t.{column.sql}"
-            if column.kind in codec.STRING_KINDS:
-                expr = f"nf_lower({expr})"
-            terms.append(f"{expr} DESC NULLS LAST" if descending else f"{expr} ASC NULLS FIRST")
-        if not terms and not paged:
-            return ""  # no order asked for: the order the query plan gives
-        # `+t.id` sorts the matching rows; plain `t.id` lets a limited retrieve walk the key
-        terms.append("t.id" if paged and not terms else "+t.id")
-        return " ORDER BY " + ", ".join(terms)
-
-    async def _select(
-        self,
-        layout: EntityLayout,
-        query: XPathSql,
-        conds: list[str],
-        sort: Sequence[tuple[str, bool]],
-        limit: int | None,
-        offset: int | None,
-    ) -> list[dict[str, Any]]:
-        table = layout.table
-        sql = self._select_sql(layout, query, conds, sort, limit, offset)
+    async def select(self, query: SelectSql) -> Fetched:
+        """The rows of a compiled query, with the reference sets of their objects."""
         async with self._lock:
             db = self._db()
-            async with db.execute(sql, query.params) as cursor:
-                found = await cursor.fetchall()
-            result = self._decode_rows(table, found)
-            await self._fill_refsets(db, result, layout.family)
-        return result
+            async with db.execute(query.sql, query.params) as cursor:
+                rows = list(await cursor.fetchall())
+            refsets = await self._refsets(db, query.table, rows)
+        return Fetched(rows, refsets)
 
-    def _select_sql(
-        self,
-        layout: EntityLayout,
-        query: XPathSql,
-        conds: list[str],
-        sort: Sequence[tuple[str, bool]],
-        limit: int | None,
-        offset: int | None,
-    ) -> str:
+    async def get_many(self, entity: str, ids: Sequence[str]) -> Fetched:
+        """The committed rows of these ids among `entity` and its specializations."""
+        layout = self._schema.layout(entity)
         table = layout.table
-        sql = f"SELECT {table.select_list('t')} FROM {table.sql} t"
-        if conds:
-            sql += " WHERE " + " AND ".join(conds)
-        paged = limit is not None or bool(offset)
-        sql += self._order_by(layout, sort, paged)
-        if paged:
-            if (limit is not None and limit < 0) or (offset is not None and offset < 0):
-                raise MendixError("limit and offset of a retrieve cannot be negative")
-            sql += f" LIMIT {query.bind(-1 if limit is None else limit)}"
-            sql += f" OFFSET {query.bind(offset or 0)}"
-        return sql
+        sql = f"SELECT {table.select_list('t')} FROM {table.sql} t WHERE t.id IN ({IDS})"
+        params: list[Any] = [json.dumps(list(ids))]
+        if layout.filtered:
+            sql += f" AND t.entity IN ({', '.join('?' * len(layout.family))})"
+            params += layout.family
+        async with self._lock:
+            db = self._db()
+            async with db.execute(sql, params) as cursor:
+                rows = list(await cursor.fetchall())
+            refsets = await self._refsets(db, table, rows)
+        return Fetched(rows, refsets)
 
-    async def _fill_refsets(
-        self, db: aiosqlite.Connection, rows: list[dict[str, Any]], entities: Sequence[str]
-    ) -> None:
-        """Put the reference-set members (sorted ids) into decoded rows of these entities."""
-        layouts = self.schema.entities
-        if not rows or not any(layouts[e].refsets for e in entities):
-            return
-        owned: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            for name in layouts[row["$entity"]].refsets:
-                owned.setdefault(name, []).append(row)
-        for name, owners in owned.items():
-            table = self.schema.refset(name).sql
+    async def find(self, obj_id: str) -> tuple[str, Fetched] | None:
+        """An object of any stored entity by id: its entity and row (a slow path: one query
+        per table, for callers that do not know the entity)."""
+        for table in self._schema.tables.values():
+            fetched = await self.get_many(table.entities[0], [obj_id]) if len(
+                table.entities
+            ) == 1 else await self._get_in_table(table, obj_id)
+            if fetched.rows:
+                row = fetched.rows[0]
+                return (row[1] or table.entities[0]), fetched
+        return None
+
+    async def _get_in_table(self, table: TableLayout, obj_id: str) -> Fetched:
+        sql = f"SELECT {table.select_list('t')} FROM {table.sql} t WHERE t.id = ?"
+        async with self._lock:
+            db = self._db()
+            async with db.execute(sql, (obj_id,)) as cursor:
+                rows = list(await cursor.fetchall())
+            refsets = await self._refsets(db, table, rows)
+        return Fetched(rows, refsets)
+
+    async def _refsets(
+        self, db: aiosqlite.Connection, table: TableLayout, rows: Sequence[Sequence[Any]]
+    ) -> dict[str, dict[str, tuple[str, ...]]] | None:
+        """Reference-set members (sorted ids) of the objects of these rows, by object id."""
+        layouts = self._schema.entities
+        names = {n for e in table.entities for n in layouts[e].refsets}
+        if not rows or not names:
+            return None
+        ids = json.dumps([r[0] for r in rows])
+        found: dict[str, dict[str, tuple[str, ...]]] = {}
+        for name in sorted(names):
+            refset = self._schema.refset(name).sql
             targets: dict[str, list[str]] = {}
-            ids = json.dumps([r["$id"] for r in owners])
             async with db.execute(
-                f"SELECT owner_id, target_id FROM {table} WHERE owner_id IN ({IDS}) "
+                f"SELECT owner_id, target_id FROM {refset} WHERE owner_id IN ({IDS}) "
                 "ORDER BY owner_id, target_id",
                 (ids,),
             ) as cursor:
                 for owner, target in await cursor.fetchall():
                     targets.setdefault(owner, []).append(target)
-            for row in owners:
-                row[name] = tuple(targets.get(row["$id"], ()))
+            for row in rows:
+                entity = row[1] or table.entities[0]
+                if name in layouts[entity].refsets:
+                    found.setdefault(row[0], {})[name] = tuple(targets.get(row[0], ()))
+        return found
 
-    async def get(self, entity: str | None, obj_id: str) -> dict[str, Any] | None:
-        """One committed object by id (of `entity` or a specialization, or of any entity)."""
-        if entity is not None:
-            layouts = [self.schema.layout(entity)]
-        else:
-            layouts = [self.schema.layout(t.entities[0]) for t in self.schema.tables.values()]
-        async with self._lock:
-            db = self._db()
-            for layout in layouts:
-                table = layout.table
-                params: list[Any] = [obj_id]
-                sql = f"SELECT {table.select_list('t')} FROM {table.sql} t WHERE t.id = ?"
-                if entity is not None and layout.filtered:
-                    sql += f" AND t.entity IN ({', '.join('?' * len(layout.family))})"
-                    params += layout.family
-                async with db.execute(sql, params) as cursor:
-                    row = await cursor.fetchone()
-                if row is not None:
-                    result = self._decode_rows(table, [row])
-                    await self._fill_refsets(db, result, table.entities)
-                    return result[0]
-        return None
+    def _decode_rows(
+        self, table: TableLayout, rows: Iterable[Sequence[Any]]
+    ) -> list[dict[str, Any]]:
+        """Member dicts (with `$id` and `$entity`) of rows selected with `select_list`."""
+        result = []
+        single = table.entities[0] if len(table.entities) == 1 else None
+        for row in rows:
+            entity = single or row[1]
+            values = self.decoder(entity)(row)
+            values["$id"] = row[0]
+            values["$entity"] = entity
+            result.append(values)
+        return result
+
+    async def _fill_refsets(
+        self, db: aiosqlite.Connection, table: TableLayout, rows: Sequence[Sequence[Any]],
+        decoded: list[dict[str, Any]],
+    ) -> None:
+        refsets = await self._refsets(db, table, rows)
+        if refsets:
+            for values in decoded:
+                values.update(refsets.get(values["$id"], {}))
 
     # ---- files -----------------------------------------------------------------------------
 
@@ -564,8 +337,8 @@ class DeviceStore:
                 (obj_id, bytes(data)),
             )
             marker = json.dumps([CONTENTS])
-            for table in self.schema.tables.values():
-                if any(self.schema.layout(e).is_file for e in table.entities):
+            for table in self._schema.tables.values():
+                if any(self._schema.layout(e).is_file for e in table.entities):
                     await db.execute(
                         f"UPDATE {table.sql} SET _changed = nf_union(_changed, ?), "
                         "_state = CASE WHEN _state = 'synced' THEN 'changed' ELSE _state END "
@@ -620,11 +393,11 @@ class DeviceStore:
         `changed` (changed since the last sync), and pending `deleted` ones."""
         counts: dict[str, dict[str, int]] = {
             entity: {"objects": 0, "new": 0, "changed": 0, "deleted": 0}
-            for entity in self.schema.entities
+            for entity in self._schema.entities
         }
         async with self._lock:
             db = self._db()
-            for table in self.schema.tables.values():
+            for table in self._schema.tables.values():
                 sql = f"SELECT entity, _state, COUNT(*) FROM {table.sql} GROUP BY entity, _state"
                 async with db.execute(sql) as cursor:
                     for entity, state, count in await cursor.fetchall():
@@ -649,16 +422,16 @@ class DeviceStore:
         result: list[dict[str, Any]] = []
         async with self._lock:
             db = self._db()
-            for table in self.schema.tables.values():
+            for table in self._schema.tables.values():
                 sql = (
                     f"SELECT {table.select_list('t')}, t._state, t._origin, t._changed, "
                     f"t._version FROM {table.sql} t WHERE t._state IN ('new', 'changed') "
                     "ORDER BY t.id"
                 )
                 async with db.execute(sql) as cursor:
-                    found = await cursor.fetchall()
+                    found = list(await cursor.fetchall())
                 decoded = self._decode_rows(table, found)
-                await self._fill_refsets(db, decoded, table.entities)
+                await self._fill_refsets(db, table, found, decoded)
                 for row, values in zip(found, decoded, strict=True):
                     state, origin, changed, version = row[-4:]
                     entity = values.pop("$entity")
@@ -668,7 +441,7 @@ class DeviceStore:
                             "$entity": entity,
                             "state": state,
                             "origin": origin,
-                            "changed": changed_members(changed, self.schema.layout(entity)),
+                            "changed": changed_members(changed, self._schema.layout(entity)),
                             "version": version,
                             "values": values,
                         }

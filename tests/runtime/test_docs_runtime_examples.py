@@ -13,7 +13,7 @@ import pytest
 from nanoflow.compiler import compile_sources
 from nanoflow.runtime.errors import FlowError
 from nanoflow.runtime.host import Host
-from nanoflow.runtime.runtime import Runtime
+from nanoflow.runtime.session import Session as Runtime
 from nanoflow.source import SourceFile
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "runtime.md"

@@ -15,7 +15,7 @@ import pytest
 
 from nanoflow.evaluate import prepare
 from nanoflow.runtime.errors import FlowError
-from nanoflow.runtime.runtime import Runtime
+from nanoflow.runtime.session import Session as Runtime
 
 DATA = json.loads((Path(__file__).parent / "data" / "mendix_examples.json").read_text())
 VARIABLES = {"op-unary-minus": {"v": -7}}

@@ -61,9 +61,12 @@ def test_decimal_encoding_rounds_half_even_and_bounds() -> None:
     )
     assert codec.encode_units(10**28) == codec.DECIMAL_ABOVE
     assert codec.encode_units(-(10**28)) == codec.DECIMAL_BELOW
-    assert codec.DECIMAL_BELOW < codec.encode_decimal(Decimal(-(10**19))) < codec.encode_decimal(
-        Decimal(10**19)
-    ) < codec.DECIMAL_ABOVE
+    assert (
+        codec.DECIMAL_BELOW
+        < codec.encode_decimal(Decimal(-(10**19)))
+        < codec.encode_decimal(Decimal(10**19))
+        < codec.DECIMAL_ABOVE
+    )
     with pytest.raises(ValueError):
         codec.encode_decimal_strict(Decimal(10**20))
     with pytest.raises(TypeError):

@@ -8,8 +8,10 @@ random moments, reopens the store (the file lock must be free again) and checks 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -43,11 +45,13 @@ N = 300
 WRITER = """
 import asyncio, sys
 from nanoflow.compiler import load
+from nanoflow.runtime.session import Session
 from nanoflow.runtime.store import DeviceStore
 from nanoflow.runtime.values import MxObject
 
 async def main():
     store = await DeviceStore.open(sys.argv[1], load(sys.argv[2]))
+    session = await Session(load(sys.argv[2]), store=store).open()
     n, batch = int(sys.argv[3]), int(sys.argv[4])
     while True:
         tag = MxObject("K.Tag", values={"Batch": batch})
@@ -56,7 +60,7 @@ async def main():
                                        "K.Item_Tags": (tag.id,)})
             for i in range(n)
         ]
-        await store.commit([tag, *items])
+        await session.commit([tag, *items], 'the batch')
         print(batch, flush=True)
         batch += 1
 
@@ -64,22 +68,18 @@ asyncio.run(main())
 """
 
 
-async def check(path: Path, source: Path) -> int:
+def check(path: Path, source: Path) -> int:
     """Every batch is complete or absent; returns the next batch number."""
-    store = await DeviceStore.open(path, load(source))
-    try:
-        db = store._db()
-        async with db.execute('SELECT "K.Item.Batch", count(*) FROM "o:K.Item" GROUP BY 1') as c:
-            items: dict[int, int] = {r[0]: r[1] for r in await c.fetchall()}
-        async with db.execute('SELECT "K.Tag.Batch", count(*) FROM "o:K.Tag" GROUP BY 1') as c:
-            tags: dict[int, int] = {r[0]: r[1] for r in await c.fetchall()}
-        async with db.execute(
-            'SELECT t."K.Tag.Batch", count(*) FROM "r:K.Item_Tags" r '
-            'JOIN "o:K.Tag" t ON t.id = r.target_id GROUP BY 1'
-        ) as c:
-            links: dict[int, int] = {r[0]: r[1] for r in await c.fetchall()}
-    finally:
-        await store.close()
+    asyncio.run(_reopen(path, source))  # the killed writer's lock is free; recovery runs
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        items = dict(db.execute('SELECT "K.Item.Batch", count(*) FROM "o:K.Item" GROUP BY 1'))
+        tags = dict(db.execute('SELECT "K.Tag.Batch", count(*) FROM "o:K.Tag" GROUP BY 1'))
+        links = dict(
+            db.execute(
+                'SELECT t."K.Tag.Batch", count(*) FROM "r:K.Item_Tags" r '
+                'JOIN "o:K.Tag" t ON t.id = r.target_id GROUP BY 1'
+            )
+        )
     assert set(items) == set(tags) == set(links)
     assert Counter(items.values()) == Counter({N: len(items)})
     assert all(count == 1 for count in tags.values())
@@ -106,7 +106,7 @@ def test_killed_writer_leaves_whole_commits(tmp_path: Path) -> None:
         child.send_signal(signal.SIGKILL)
         reported = [int(line) for line in child.stdout.read().split()]
         child.wait()
-        next_batch = asyncio.run(check(path, source))
+        next_batch = check(path, source)
         assert next_batch > max([batch, *reported])  # every reported commit survived
         batch = next_batch
     assert batch > 6

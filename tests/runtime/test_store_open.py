@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from store_backends import Harness
 
 from nanoflow.compiler import App, compile_sources
 from nanoflow.runtime.store import DeviceStore, IncompatibleStore, StoreInUse
@@ -126,10 +127,14 @@ def test_fingerprint_ignores_flows_layout_and_comments() -> None:
     [
         ((("  Note: String(100)\n", ""),), "attribute Shop.Order.Note was removed"),
         ((("Number: Long", "Count: Long"),), "attribute Shop.Order.Number was removed"),
-        ((("Number: Long", "Number: Integer"),),
-         "attribute Shop.Order.Number changed type from Long to Integer"),
-        ((("Note: String(100)", "Note: String(50)"),),
-         "attribute Shop.Order.Note was shortened from 100 to 50"),
+        (
+            (("Number: Long", "Number: Integer"),),
+            "attribute Shop.Order.Number changed type from Long to Integer",
+        ),
+        (
+            (("Note: String(100)", "Note: String(50)"),),
+            "attribute Shop.Order.Note was shortened from 100 to 50",
+        ),
         ((("Closed 'Closed' ", ""),), "enumeration value Shop.Status.Closed was removed"),
         (
             (
@@ -139,9 +144,11 @@ def test_fingerprint_ignores_flows_layout_and_comments() -> None:
             ),
             "entity Shop.Tag was removed",
         ),
-        ((("to many Tag", "to Tag"),),
-         "association Shop.Order_Tags changed from Shop.Order → many Shop.Tag to "
-         "Shop.Order → Shop.Tag"),
+        (
+            (("to many Tag", "to Tag"),),
+            "association Shop.Order_Tags changed from Shop.Order → many Shop.Tag to "
+            "Shop.Order → Shop.Tag",
+        ),
         ((("  Tag: all\n", ""),), "entity Shop.Tag was removed from the offline profile"),
     ],
 )
@@ -156,14 +163,23 @@ def test_incompatible_differences(
 V2 = edit(
     V1,
     ("Open 'Open' Closed 'Closed'", "Open 'Open' Closed 'Closed' Void 'Void'"),
-    ("  Status: Status\n}", "  Status: Status\n  Priority: Integer = 3\n  Flag: Boolean = true\n"
-     "  Amount: Decimal = 1.5\n  Label: String = 'new'\n  Kind: Status = Closed\n"
-     "  Note2: String\n  index (Note)\n}"),
+    (
+        "  Status: Status\n}",
+        "  Status: Status\n  Priority: Integer = 3\n  Flag: Boolean = true\n"
+        "  Amount: Decimal = 1.5\n  Label: String = 'new'\n  Kind: Status = Closed\n"
+        "  Note2: String\n  index (Note)\n}",
+    ),
     ("Note: String(100)", "Note: String(200)"),
-    ("entity Tag {", "entity SpecialOrder extends Order { Reason: String }\n"
-     "entity Customer { Name: String }\nentity Tag {"),
-    ("association Order_Tags", "association Order_Customer from Order to Customer\n"
-     "association Customer_Tags from Customer to many Tag\nassociation Order_Tags"),
+    (
+        "entity Tag {",
+        "entity SpecialOrder extends Order { Reason: String }\n"
+        "entity Customer { Name: String }\nentity Tag {",
+    ),
+    (
+        "association Order_Tags",
+        "association Order_Customer from Order to Customer\n"
+        "association Customer_Tags from Customer to many Tag\nassociation Order_Tags",
+    ),
     ("{ read * }", "{ read *, write * }"),
     ("  Tag: all\n", "  Tag: nothing preserve\n  Customer: all\n  SpecialOrder: all\n"),
 )
@@ -171,16 +187,18 @@ V2 = edit(
 
 async def test_compatible_changes_migrate_in_place(tmp_path: Path) -> None:
     path = tmp_path / "device.db"
-    store = await DeviceStore.open(path, compile_app(V1))
+    v1 = compile_app(V1)
+    store = await DeviceStore.open(path, v1)
     order = MxObject("Shop.Order", "o1", {"Number": 7, "Note": "keep", "Shop.Order_Tags": ()})
-    await store.commit([order])
+    await Harness(store, v1, path).commit([order])
     await store.close()
 
     v2 = compile_app(V2)
     assert not diff(describe(compile_app(V1).names), describe(v2.names)).incompatible
     store = await DeviceStore.open(path, v2)
+    device = Harness(store, v2, path)
     try:
-        row = await store.get("Shop.Order", "o1")
+        row = await device.get("Shop.Order", "o1")
         assert row is not None
         assert (row["Number"], row["Note"], row["Priority"], row["Flag"]) == (7, "keep", 3, True)
         assert (row["Amount"], row["Label"], row["Note2"]) == (Decimal("1.5"), "new", None)
@@ -191,14 +209,11 @@ async def test_compatible_changes_migrate_in_place(tmp_path: Path) -> None:
         special = MxObject(
             "Shop.SpecialOrder", "s1", {"Reason": "r", "Shop.Order_Customer": "c1", "Status": void}
         )
-        await store.commit([customer, special])
-        assert (await store.get(None, "s1") or {})["Reason"] == "r"
+        await device.commit([customer, special])
+        assert (await device.get(None, "s1") or {})["Reason"] == "r"
         assert await store.get_meta("fingerprint") == fingerprint(describe(v2.names))
         assert (await store.get_meta("model"))["entities"]["Shop.Customer"]
-        async with store._db().execute(
-            "SELECT name FROM sqlite_master WHERE name = 'ix:Shop.Order:Note'"
-        ) as cursor:
-            assert await cursor.fetchall()
+        assert device.sql("SELECT name FROM sqlite_master WHERE name = 'ix:Shop.Order:Note'")
         pending = {p["$id"]: p["state"] for p in await store.pending_changes()}
         assert pending == {"o1": "new", "c1": "new", "s1": "new"}
     finally:
@@ -211,7 +226,9 @@ async def test_incompatible_model_is_refused_and_nothing_is_lost(tmp_path: Path)
     path = tmp_path / "device.db"
     v1 = compile_app(V1)
     store = await DeviceStore.open(path, v1)
-    await store.commit([MxObject("Shop.Order", "o1", {"Number": 1, "Note": "mine"})])
+    await Harness(store, v1, path).commit(
+        [MxObject("Shop.Order", "o1", {"Number": 1, "Note": "mine"})]
+    )
     await store.close()
 
     v3 = compile_app(edit(V1, ("  Note: String(100)\n", "")))
@@ -225,7 +242,7 @@ async def test_incompatible_model_is_refused_and_nothing_is_lost(tmp_path: Path)
 
     store = await DeviceStore.open(path, v1)  # lock released, data intact
     try:
-        row = await store.get(None, "o1")
+        row = await Harness(store, v1, path).get(None, "o1")
         assert row is not None and row["Note"] == "mine"
     finally:
         await store.close()

@@ -1,5 +1,7 @@
-"""The device runtime: runs compiled flows against the offline store, with one object per id
-(the identity map), the host's client activities and registered actions."""
+"""A session: one user running flows of a program against a store, with one object per id
+(the identity map), the host's client activities, registered actions and its collaborators
+(microflow calls and synchronization). The device's runtime is one long session; the sync
+server opens one per request."""
 
 from __future__ import annotations
 
@@ -11,19 +13,23 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from nanoflow import ir
-from nanoflow import types as t
+from nanoflow.gc_pause import gc_paused
+from nanoflow.names import ALIASES
+from nanoflow.runtime.collaborators import MicroflowCaller, NoServer, Synchronizer
 from nanoflow.runtime.errors import FlowError
-from nanoflow.runtime.flowgen import CompiledFlow, FlowGen, RetrieveSpec
+from nanoflow.runtime.flowgen import CompiledFlow
 from nanoflow.runtime.functions.context import EvalContext
 from nanoflow.runtime.host import Host
 from nanoflow.runtime.identity import IdentityMap
+from nanoflow.runtime.program import NOW, Program
+from nanoflow.runtime.query import Query
+from nanoflow.runtime.storage import Store, WriteUnit
+from nanoflow.runtime.store import codec
 from nanoflow.runtime.values import INT_MAX, INT_MIN, EnumValue, MendixError, MxObject
 
 if TYPE_CHECKING:
     from nanoflow.compiler import App
     from nanoflow.names import AttributeInfo, EntityInfo
-    from nanoflow.runtime.store.store import DeviceStore
 
 Action = Callable[..., Awaitable[Any]]
 EIGHT_PLACES = Decimal("1E-8")
@@ -36,32 +42,42 @@ def _now_ms() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-class Runtime:
-    """Runs an app's nanoflows on a device. Use as `async with Runtime(app, store=...)`."""
+class Session:
+    """Runs a program's flows for one user against one store. Use as
+    `async with Session(app, store=...)`; `store` is a `Store` or the path of a device store
+    (opened by `open`, closed by `close`)."""
 
     def __init__(
         self,
-        app: App,
-        store: str | Path | None = None,
+        app: App | Program,
+        store: Store | str | Path | None = None,
         host: Host | None = None,
         timezone: str | None = None,
         user: str = "local",
         rounding: str = "half_away_from_zero",
         now: Callable[[], datetime] | None = None,
         roles: list[str] | None = None,
+        microflows: MicroflowCaller | None = None,
+        sync: Synchronizer | None = None,
     ) -> None:
-        self.app = app
-        self.names = app.names
-        self.store_path = Path(store) if store is not None else None
+        self.program = app if isinstance(app, Program) else Program.of(app)
+        self.app = self.program.app
+        self.names = self.app.names
+        if store is None or isinstance(store, str | Path):
+            self.store_path = Path(store) if store is not None else None
+            self.store: Store | None = None
+            self._owns_store = True
+        else:
+            self.store_path = None
+            self.store = store
+            self._owns_store = False
         self.host = host or Host()
         self.user_name = user
         self.roles = sorted(self.names.roles) if roles is None else list(roles)
         self.objects = IdentityMap()
         self.actions: dict[str, Action] = {}
-        self._flows: dict[str, CompiledFlow] = {}
-        self._by_filename: dict[str, CompiledFlow] = {}
-        self._defaults: dict[str, dict[str, Any]] = {}
-        self.store: DeviceStore | None = None
+        self.microflows: MicroflowCaller = microflows or NoServer()
+        self.sync: Synchronizer = sync or NoServer()
         self.current_user: MxObject | None = None
         zone = ZoneInfo(timezone or "UTC")
         self.ctx = EvalContext(
@@ -80,7 +96,7 @@ class Runtime:
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
-    async def open(self) -> Runtime:
+    async def open(self) -> Session:
         if self.store_path is not None and self.store is None:
             from nanoflow.runtime.store.store import DeviceStore
 
@@ -94,11 +110,11 @@ class Runtime:
         return self
 
     async def close(self) -> None:
-        if self.store is not None:
+        if self.store is not None and self._owns_store:
             await self.store.close()
             self.store = None
 
-    async def __aenter__(self) -> Runtime:
+    async def __aenter__(self) -> Session:
         return await self.open()
 
     async def __aexit__(
@@ -117,17 +133,7 @@ class Runtime:
         self.actions[name] = function
 
     def compiled(self, qname: str) -> CompiledFlow:
-        found = self._flows.get(qname)
-        if found is None:
-            info = self.names.callables.get(qname)
-            if info is None or info.kind not in ("nanoflow", "microflow"):
-                raise MendixError(f"unknown flow `{qname}`")
-            decl = info.decl
-            assert isinstance(decl, ir.Flow)
-            found = FlowGen(self.app, info.module, decl, info).generate()
-            self._flows[qname] = found
-            self._by_filename[found.filename] = found
-        return found
+        return self.program.flow(qname)
 
     async def call(self, flow: str, /, **arguments: Any) -> Any:
         """Run a flow by `Module.Name` (or unique `Name`); raises `FlowError` if it fails."""
@@ -135,8 +141,9 @@ class Runtime:
         if info is None:
             raise FlowError(f"unknown flow `{flow}`", flow)
         decl = info.decl
-        if isinstance(decl, ir.Flow) and decl.allow:
-            allowed = {self.names.qualify(r.text, info.module) for r in decl.allow}
+        allow = getattr(decl, "allow", None)
+        if allow:
+            allowed = {self.names.qualify(r.text, info.module) for r in allow}
             if not allowed & set(self.roles):
                 raise FlowError(
                     f"user `{self.user_name}` may not run `{info.qname}` (allowed roles: "
@@ -162,7 +169,7 @@ class Runtime:
         )
 
     async def call_flow(self, qname: str, arguments: dict[str, Any]) -> Any:
-        compiled = self.compiled(qname)
+        compiled = self.program.flow(qname)
         params = [arguments.get(p.variable.name) for p in compiled.flow.parameters]
         unknown = set(arguments) - {p.variable.name for p in compiled.flow.parameters}
         if unknown:
@@ -175,26 +182,11 @@ class Runtime:
 
     def locate(self, error: MendixError) -> None:
         """Record on the error the innermost flow activity it came from (once)."""
-        if getattr(error, "span", None) is not None:
-            return
-        tb = error.__traceback__
-        found = None
-        while tb is not None:
-            compiled = self._by_filename.get(tb.tb_frame.f_code.co_filename)
-            if compiled is not None:
-                found = (compiled, tb.tb_lineno)
-            tb = tb.tb_next
-        if found is None:
-            return
-        compiled, lineno = found
-        position = compiled.position(lineno)
-        error.flow = compiled.info.qname  # type: ignore[attr-defined]
-        if position is not None:
-            error.span, error.activity = position  # type: ignore[attr-defined]
+        self.program.locate(error)
 
     def note_error(self, error: MendixError, ctx: EvalContext) -> None:
         """Called by generated handlers: locate the error before the handler runs."""
-        self.locate(error)
+        self.program.locate(error)
 
     async def call_action(self, name: str, arguments: dict[str, Any]) -> Any:
         function = self.actions.get(name)
@@ -211,22 +203,19 @@ class Runtime:
             raise MendixError(f"action `{name}` failed: {error}") from error
 
     async def call_microflow(self, name: str, arguments: dict[str, Any]) -> Any:
-        raise MendixError(
-            f"cannot call microflow `{name}`: microflows run on the sync server, and this "
-            "runtime has no server connection"
-        )
+        return await self.microflows.call_microflow(self, name, arguments)
 
     async def synchronize(self, mode: str, items: list[Any]) -> None:
-        raise MendixError("cannot synchronize: this runtime has no sync server connection")
+        await self.sync.synchronize(self, mode, items)
 
     async def cancel_synchronization(self) -> None:
-        raise MendixError("no synchronization is running")
+        await self.sync.cancel(self)
 
     async def clear_from_device(self, entity: str) -> None:
-        raise MendixError("cannot clear from device: this runtime has no sync server connection")
+        await self.sync.clear_from_device(self, entity)
 
     async def synchronize_to_device(self, value: Any) -> None:
-        raise MendixError("`synchronize to device` runs on the sync server only")
+        await self.sync.to_device(self, value)
 
     # ---- objects -------------------------------------------------------------------------------
 
@@ -246,36 +235,7 @@ class Runtime:
         return self.names.entities[qname]
 
     def defaults(self, entity: str) -> dict[str, Any]:
-        found = self._defaults.get(entity)
-        if found is None:
-            found = {}
-            for attr in self.entity(entity).attributes.values():
-                found[attr.name] = self._default(attr)
-            self._defaults[entity] = found
-        return found
-
-    def _default(self, attr: AttributeInfo) -> Any:
-        decl = attr.decl
-        value = decl.default if decl is not None else None
-        if value is None:
-            if attr.type_name in ("Integer", "Long"):
-                return 0
-            if attr.type_name == "Decimal":
-                return Decimal(0)
-            if attr.type_name == "Boolean":
-                return False
-            return None
-        if isinstance(value, ir.NameRef):
-            assert isinstance(attr.type, t.EnumType)
-            return EnumValue.of(attr.type.enum, value.name.text.rsplit(".", 1)[-1])
-        if isinstance(value, ir.TokenRef):
-            return "$now"
-        if isinstance(value, ir.EmptyLit):
-            return None
-        raw = value.value
-        if attr.type_name == "Decimal":
-            return Decimal(raw)
-        return raw
+        return self.program.defaults(entity)
 
     def create(self, entity: str, values: dict[str, Any]) -> MxObject:
         """A new, uncommitted object of `entity` with its defaults and these member values."""
@@ -283,9 +243,9 @@ class Runtime:
 
     def create_object(self, entity: str, values: dict[str, Any]) -> MxObject:
         """`create` for generated code, whose values the checker already typed."""
-        initial = dict(self.defaults(entity))
+        initial = dict(self.program.defaults(entity))
         for key, value in initial.items():
-            if value == "$now":
+            if value is NOW:
                 initial[key] = self.ctx.now()
         info = self.entity(entity)
         if info.with_owner and self.current_user is not None:
@@ -335,7 +295,7 @@ class Runtime:
             raise MendixError(f"cannot cast {what} ({obj.entity}) to {entity}")
         return obj
 
-    def _store(self) -> DeviceStore:
+    def _store(self) -> Store:
         if self.store is None:
             raise MendixError("this runtime has no offline store")
         return self.store
@@ -348,22 +308,90 @@ class Runtime:
             return [] if value.removed else [value]
         return [o for o in value if not o.removed]
 
+    # ---- commit, rollback, delete --------------------------------------------------------------
+
     async def commit(self, value: Any, what: str) -> None:
+        """Write objects to the store in one unit of work. Each object's values become its
+        committed snapshot at once, shared with the live values until the next change copies
+        them (`MxObject.__setitem__`), so a change made while the write is under way is not
+        taken for committed; if the write fails, the old snapshots stand."""
         objects = self._objects(value, what)
-        if objects:
-            await self._store().commit(objects)
+        if not objects:
+            return
+        store = self._store()
+        unit = WriteUnit()
+        written: list[tuple[MxObject, dict[str, Any] | None]] = []
+        try:
+            with gc_paused():  # many small acyclic objects; the loop never awaits
+                self._snapshot(store, objects, unit, written)
+            await store.write(unit)
+        except BaseException:
+            for obj, before in written:
+                obj._committed = before
+            raise
+        for obj, _before in written:
+            obj.new = False
+            obj.touched = None
+
+    def _snapshot(
+        self,
+        store: Store,
+        objects: list[MxObject],
+        unit: WriteUnit,
+        written: list[tuple[MxObject, dict[str, Any] | None]],
+    ) -> None:
+        """Queue each object's values and changed members, and take its snapshot."""
+        schema = store.schema
+        entity: str | None = None
+        for obj in objects:
+            if obj.entity != entity:
+                entity = obj.entity
+                writes = unit.of(entity)
+                append = writes.objects.append
+                refsets = schema.layout(entity).refsets
+            values = obj._values  # slots, not the properties: this loop runs per object
+            if values is None:
+                values = obj._decode()
+            committed = obj._committed
+            if committed is None:
+                touched = obj.touched
+                changed = frozenset(values if touched is None else touched)
+            else:
+                changed = _changed(values, committed, refsets, entity)
+            append((obj.id, values, changed))
+            if refsets:
+                for name in refsets:
+                    ids = codec.reference_set_ids(entity, name, values.get(name))
+                    if committed is not None and name not in changed:
+                        continue
+                    if committed is None and not ids:
+                        continue
+                    writes.links.append((name, obj.id, ids))
+            written.append((obj, committed))
+            obj._committed = values
 
     async def rollback(self, value: Any, what: str) -> None:
         for obj in self._objects(value, what):
             if obj.committed is None:
                 obj.removed = True
                 self.objects.pop(obj.id, None)
+                continue
+            store = self._store()
+            fetched = await store.get_many(obj.entity, [obj.id])
+            if fetched.rows:
+                values = store.decoder(obj.entity)(fetched.rows[0])
+                values.update((fetched.refsets or {}).get(obj.id, {}))
+                obj.committed = dict(values)
             else:
-                await self._store().rollback(obj)
+                values = dict(obj.committed or {})
+            obj.values = dict(values)
 
     async def delete(self, value: Any, what: str) -> None:
         objects = self._objects(value, what)
-        stored = [o for o in objects if o.committed is not None]
+        stored: dict[str, list[str]] = {}
+        for obj in objects:
+            if obj.committed is not None:
+                stored.setdefault(obj.entity, []).append(obj.id)
         if stored:
             await self._store().delete(stored)
         gone = {o.id for o in objects}
@@ -373,9 +401,13 @@ class Runtime:
         self._forget_references(gone)
 
     def _forget_references(self, gone: set[str]) -> None:
-        """Objects in memory stop pointing at deleted objects (the store cleared its rows)."""
+        """Objects in memory stop pointing at deleted objects (the store cleared its rows).
+        An undecoded row is only decoded when it holds one of the ids."""
         for holder in self.objects.values():
-            if holder._row is not None:
+            row = holder._row
+            if row is not None:
+                if gone.isdisjoint(row[0]):
+                    continue
                 holder._decode()
             # the live values and, when it is a separate dict, the committed snapshot
             snapshots = {id(d): d for d in (holder._values, holder._committed) if d is not None}
@@ -386,55 +418,42 @@ class Runtime:
                     elif isinstance(target, tuple) and gone.intersection(target):
                         snapshot[member] = tuple(t for t in target if t not in gone)
 
-    def _resolver(self, values: dict[int, Any]) -> Callable[[Any], Any]:
-        def resolve(node: Any) -> Any:
-            value = values.get(id(node))
-            if isinstance(value, MxObject):
-                return None if value.removed else value.id
-            return value
+    # ---- retrieving ----------------------------------------------------------------------------
 
-        return resolve
-
-    async def retrieve_spec(
-        self, spec: RetrieveSpec, values: dict[int, Any], limit: Any, offset: Any
+    async def retrieve_query(
+        self, query: Query, values: tuple[Any, ...], limit: Any, offset: Any, first: bool
     ) -> Any:
-        """A retrieve activity: committed objects matching the constraints, as the runtime's
-        own objects (with their uncommitted changes)."""
+        """A retrieve activity: committed objects matching the query, as the session's own
+        objects (with their uncommitted changes)."""
         store = self._store()
-        limit = 1 if spec.first else limit
-        resolve = self._resolver(values)
-        args = (spec.entity, spec.constraints, spec.sort, limit, offset, resolve, spec.module)
-        found = await store.retrieve_objects(self.objects.refs, *args)
-        if found is None:
-            objects = self.objects.adopt(await store.retrieve(*args, first=spec.first))
-        else:
-            objects = found
-            self.objects.added()
-        if spec.first:
+        if first:
+            limit = 1 if limit is None else min(limit, 1)
+        select = query.select(store.schema, store.dialect, values, limit, offset)
+        fetched = await store.select(select)
+        with gc_paused():  # many new acyclic objects; the loop never awaits
+            objects = self.program.adopt(store, select.table, fetched, self.objects.refs)
+        self.objects.added()
+        if first:
             return objects[0] if objects else None
         return objects
 
     async def retrieve_assoc(
-        self, source: MxObject | None, what: str, spec: RetrieveSpec, values: dict[int, Any]
+        self,
+        source: MxObject | None,
+        what: str,
+        query: Query,
+        values: tuple[Any, ...],
+        first: bool,
     ) -> Any:
-        if source is None:
-            raise MendixError(f"cannot retrieve over `{spec.association}`: {what} is empty")
-        if spec.side == "source" and not spec.constraints:
-            if spec.first:
-                return await self.follow(source, spec.association, what)
-            return await self.follow_set(source, spec.association, what)
-        rows = await self._store().retrieve_by_association(
-            source.id,
-            spec.association,
-            spec.side,  # type: ignore[arg-type]
-            spec.constraints,
-            self._resolver(values),
-            spec.module,
-        )
-        objects = self.objects.adopt(rows)
-        if spec.first:
-            return objects[0] if objects else None
-        return objects
+        if source is None or source.removed:
+            raise MendixError(f"cannot retrieve over `{query.association}`: {what} is empty")
+        if query.side == "source" and not query.constraints:
+            if first:
+                return await self.follow(source, query.association, what)
+            return await self.follow_set(source, query.association, what)
+        return await self.retrieve_query(query, (*values, source.id), None, None, first)
+
+    # ---- files ---------------------------------------------------------------------------------
 
     async def write_file(self, obj: MxObject, data: bytes | str | Path) -> None:
         """Store the contents of a `System.FileDocument` object (bytes, or a file's path)."""
@@ -449,14 +468,43 @@ class Runtime:
         """The contents of a `System.FileDocument` object, or None if it has none."""
         return await self._store().read_file(obj.id)
 
-    async def load(self, object_id: str) -> MxObject | None:
+    # ---- loading by id -------------------------------------------------------------------------
+
+    async def load(self, object_id: str, entity: str | None = None) -> MxObject | None:
+        """The object with this id (of `entity` or a specialization), from memory or the store."""
         found = self.objects.get(object_id)
         if found is not None:
             return None if found.removed else found
-        if self.store is None:
-            return None
-        row = await self.store.get(None, object_id)
-        return self.objects.adopt([row])[0] if row is not None else None
+        loaded = await self.load_many([object_id], entity)
+        return loaded[0] if loaded else None
+
+    async def load_many(self, ids: list[str], entity: str | None) -> list[MxObject]:
+        """The objects with these ids (in this order, missing ones left out), from memory or in
+        one query per table from the store."""
+        result: dict[str, MxObject] = {}
+        missing = []
+        for object_id in ids:
+            found = self.objects.get(object_id)
+            if found is None:
+                missing.append(object_id)
+            elif not found.removed:
+                result[object_id] = found
+        store = self.store
+        if missing and store is not None:
+            if entity is None:
+                for object_id in missing:
+                    hit = await store.find(object_id)  # type: ignore[attr-defined]
+                    if hit is not None:
+                        table = store.schema.layout(hit[0]).table
+                        obj = self.program.adopt(store, table, hit[1], self.objects.refs)[0]
+                        result[obj.id] = obj
+            elif entity in store.schema.entities or entity in ALIASES:
+                fetched = await store.get_many(entity, missing)
+                table = store.schema.layout(entity).table
+                for obj in self.program.adopt(store, table, fetched, self.objects.refs):
+                    result[obj.id] = obj
+            self.objects.added()
+        return [result[i] for i in ids if i in result]
 
     async def follow(self, obj: MxObject | None, association: str, what: str) -> MxObject | None:
         """`$obj/Assoc` for a reference: the referenced object (or empty)."""
@@ -465,14 +513,34 @@ class Runtime:
         target = obj.values.get(association)
         if target is None:
             return None
-        return await self.load(target)
+        return await self.load(target, self._target(association))
 
     async def follow_set(self, obj: MxObject | None, association: str, what: str) -> list[MxObject]:
         if obj is None or obj.removed:
             raise MendixError(f"cannot follow `{association}`: `{what}` is empty")
-        result = []
-        for target in obj.values.get(association) or ():
-            found = await self.load(target)
-            if found is not None:
-                result.append(found)
-        return result
+        targets = obj.values.get(association) or ()
+        if not targets:
+            return []
+        return await self.load_many(list(targets), self._target(association))
+
+    def _target(self, association: str) -> str | None:
+        """The entity an association (owned reference or reference set) points to."""
+        info = self.names.associations.get(association)
+        return info.target if info is not None else None
+
+
+def _changed(
+    values: dict[str, Any], committed: dict[str, Any], refsets: dict[str, Any], entity: str
+) -> frozenset[str]:
+    """Members whose value differs from the committed one (reference sets as sets)."""
+    changed = []
+    for name, value in values.items():
+        before = committed.get(name)
+        if before == value:
+            continue
+        if name in refsets and set(codec.reference_set_ids(entity, name, value)) == set(
+            codec.reference_set_ids(entity, name, before)
+        ):
+            continue
+        changed.append(name)
+    return frozenset(changed)
