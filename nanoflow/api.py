@@ -10,13 +10,13 @@ from typing import Any
 
 from nanoflow import ir
 from nanoflow import types as t
-from nanoflow.compiler import App, compile_sources
-from nanoflow.diagnostics import CompileError
-from nanoflow.runtime.flowgen import FlowGen
+from nanoflow.compiler import App, compile_xpath
+from nanoflow.runtime.functions.tokens import token_value
 from nanoflow.runtime.host import Host
+from nanoflow.runtime.query import Query
 from nanoflow.runtime.session import Session
 from nanoflow.runtime.values import INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, EnumValue, MxObject
-from nanoflow.source import NO_SPAN, SourceFile
+from nanoflow.source import NO_SPAN
 
 
 class Runtime(Session):
@@ -40,7 +40,7 @@ class Runtime(Session):
         super().__init__(
             app, store=store, host=host, timezone=timezone, user=user, rounding=rounding
         )
-        self._queries: dict[tuple[str, str], Any] = {}
+        self._queries: dict[tuple[str, str], Query] = {}
 
     def create(self, entity: str, values: dict[str, Any] | None = None) -> MxObject:
         """A new, uncommitted object; member values are checked against the entity (attributes
@@ -84,37 +84,24 @@ class Runtime(Session):
 
     async def retrieve(self, entity: str, xpath: str = "") -> list[MxObject]:
         """The objects of an entity matching an XPath constraint written as text, e.g.
-        `await rt.retrieve("Sales.Order", xpath="[Status = 'Placed']")`."""
-        function = self._queries.get((entity, xpath))
-        if function is None:
-            function = self._query(entity, xpath)
-            self._queries[(entity, xpath)] = function
-        result: list[MxObject] = await function(self)
-        return result
-
-    def _query(self, entity: str, xpath: str) -> Any:
-        info = self.names.entities.get(entity)
-        if info is None:
-            raise ValueError(f"unknown entity `{entity}`")
-        if self.store is None:
-            raise ValueError("this runtime has no offline store (pass `store=...`)")
-        where = f" where {xpath}" if xpath.strip() else ""
-        text = (
-            f"module {info.module}\n"
-            f"nanoflow Query__() returns List of {info.qname} {{\n"
-            f"  $found = retrieve {info.qname}{where}\n"
-            "  return $found\n}\n"
+        `await rt.retrieve("Sales.Order", xpath="[Status = 'Placed']")`. Only the XPath is
+        compiled (once per entity and text); a mistake raises `CompileError` pointing into
+        the text."""
+        query = self._queries.get((entity, xpath))
+        if query is None:
+            if self.store is None:
+                raise ValueError("this runtime has no offline store (pass `store=...`)")
+            constraints = compile_xpath(self.app, entity, xpath)
+            info = self.names.entities[entity]
+            query = Query.of(info.qname, constraints, (), info.module)
+            self._queries[(entity, xpath)] = query
+        values = tuple(
+            token_value(self.ctx, node.name)
+            for node in query.slots
+            if isinstance(node, ir.TokenRef)
         )
-        query = SourceFile("<query>", text)
-        sources = [*self.app.sources.values(), query]
-        result = compile_sources(sources)
-        if result.app is None:
-            raise CompileError(result.diagnostics)
-        qname = f"{info.module}.Query__"
-        callable_info = result.app.names.callables[qname]
-        decl = callable_info.decl
-        assert isinstance(decl, ir.Flow)
-        return FlowGen(result.app, info.module, decl, callable_info).generate().function
+        found: list[MxObject] = await self.retrieve_query(query, values, None, None, False)
+        return found
 
 
 def check_value(value: Any, type_: t.Type, what: str, rt: Runtime) -> Any:

@@ -181,3 +181,30 @@ def load(path: str | Path) -> App:
     if result.app is None:
         raise CompileError(result.diagnostics)
     return result.app
+
+
+XPATH_FILE = "<xpath>"
+
+
+def compile_xpath(app: App, entity: str, text: str) -> tuple[ir.XPathConstraint, ...]:
+    """XPath constraints written as text (`[Status = 'Placed'][Total > 10]`), parsed and
+    checked against `entity` of `app` alone (no flow, no variables). Raises `CompileError`
+    whose diagnostics point into `text` (file `<xpath>`, line 1)."""
+    from nanoflow.check_xpath import XPathChecker
+    from nanoflow.parser import parse_xpath
+
+    info = app.names.entities.get(entity)
+    if info is None:
+        raise ValueError(f"unknown entity `{entity}`")
+    if not text.strip():
+        return ()
+    source = SourceFile(XPATH_FILE, text)
+    constraints, problems = parse_xpath(source)
+    if constraints is None or problems:
+        raise CompileError(problems)
+    sink = DiagnosticSink()
+    checker = DeclarationChecker(app.names, sink, {})
+    XPathChecker(checker.exprs(info.module), allow_variables=False).check(constraints, info.qname)
+    if sink.items:
+        raise CompileError(list(sink.items))
+    return constraints

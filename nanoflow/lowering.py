@@ -762,6 +762,9 @@ class Lowering(Transformer[Token, Any]):
 
     # ---- XPath ---------------------------------------------------------------------------------
 
+    def xpath_query(self, c: list[Any]) -> tuple[ir.XPathConstraint, ...]:
+        return tuple(c)
+
     def xpath(self, c: list[Any]) -> ir.XPathConstraint:
         return ir.XPathConstraint.model_construct(span=c[0].span, expr=c[0])
 

@@ -40,6 +40,7 @@ def _get_parser() -> Lark:
             transformer=_lowering,
             cache=True,
             maybe_placeholders=False,
+            start=["start", "xpath_query"],
         )
     return _parser
 
@@ -53,12 +54,30 @@ def parse_source(source: SourceFile) -> tuple[ir.ModuleFile | None, list[Diagnos
         _lowering.sink._seen.clear()
         try:
             with gc_paused():
-                tree = parser.parse(source.text)
+                tree = parser.parse(source.text, start="start")
         except UnexpectedInput as error:
             return None, [syntax_diagnostic(source, error)]
         problems = list(_lowering.sink.items)
     assert isinstance(tree, ir.ModuleFile)
     return tree, problems
+
+
+def parse_xpath(
+    source: SourceFile,
+) -> tuple[tuple[ir.XPathConstraint, ...] | None, list[Diagnostic]]:
+    """Parse XPath constraints alone (`[A = 1][B = 2]`): their IR, or the problems found."""
+    with _lock:
+        parser = _get_parser()
+        _lowering.file = source.path
+        _lowering.sink.items.clear()
+        _lowering.sink._seen.clear()
+        try:
+            found = parser.parse(source.text, start="xpath_query")
+        except UnexpectedInput as error:
+            return None, [syntax_diagnostic(source, error)]
+        problems = list(_lowering.sink.items)
+    assert isinstance(found, tuple)
+    return found, problems
 
 
 # ---- syntax error messages -------------------------------------------------------------------

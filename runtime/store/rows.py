@@ -120,7 +120,7 @@ def make_builder(layout: EntityLayout, enums: dict[str, frozenset[str]]) -> Buil
     }
     lines = ["def build(i, v, c):", "    g = v.get"]
     by_column = {column.name: member for member, column in layout.slots()}
-    parts = ["i", repr(layout.qname)]
+    parts = ["i"]
     for n, column in enumerate(layout.table.columns):
         member = by_column.get(column.name)
         if member is None:
@@ -177,20 +177,23 @@ def _member_items(layout: EntityLayout, namespace: dict[str, Any]) -> list[str]:
     return items
 
 
-def upsert_sql(table: TableLayout) -> str:
-    """Insert new objects; for existing ones replace the data columns, merge the changed
+def upsert_sql(table: TableLayout, entity: str) -> str:
+    """Insert new objects of `entity` (the entity is a constant of the statement, not a
+    parameter per row); for existing ones replace the data columns, merge the changed
     members and turn `synced` into `changed` when something changed."""
-    data = ["entity", *(c.sql for c in table.columns)]
-    names = ["id", *data, "_changed"]  # _origin and _state: their defaults, device and new
-    sets = [f"{n} = excluded.{n}" for n in data]
+    data = [c.sql for c in table.columns]
+    names = ["id", "entity", *data, "_changed"]  # _origin and _state: their defaults
+    sets = [f"{n} = excluded.{n}" for n in ["entity", *data]]
     sets.append("_changed = nf_union(_changed, excluded._changed)")
     sets.append(
         "_state = CASE WHEN _state = 'synced' AND excluded._changed <> '[]' "
         "THEN 'changed' ELSE _state END"
     )
+    literal = "'" + entity.replace("'", "''") + "'"
+    values = ["?", literal, *("?" * len(data)), "?"]
     return (
         f"INSERT INTO {table.sql} ({', '.join(names)}) "
-        f"VALUES ({', '.join('?' * len(names))}) "
+        f"VALUES ({', '.join(values)}) "
         f"ON CONFLICT (id) DO UPDATE SET {', '.join(sets)}"
     )
 

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +68,7 @@ class DeviceStore:
         self._lock = asyncio.Lock()
         self._builders: dict[str, Builder] = {}
         self._decoders: dict[str, Decoder] = {}
-        self._changed_texts: dict[tuple[str, frozenset[str]], str] = {}
+        self._changed_texts: dict[str, dict[frozenset[str], str]] = {}
         self._upserts: dict[str, str] = {}
 
     # ---- opening and closing ---------------------------------------------------------------
@@ -118,6 +118,10 @@ class DeviceStore:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Call `callback` with the text of every SQL statement the store runs (None stops)."""
+        await self._db().set_trace_callback(callback)  # type: ignore[arg-type]
+
     def _db(self) -> aiosqlite.Connection:
         if self._conn is None:
             raise MendixError(f"the offline store {self.path} is closed")
@@ -161,41 +165,42 @@ class DeviceStore:
             found = self._builders[layout.qname] = make_builder(layout, enums)
         return found
 
-    def _upsert(self, table: TableLayout) -> str:
-        found = self._upserts.get(table.name)
+    def _upsert(self, layout: EntityLayout) -> str:
+        found = self._upserts.get(layout.qname)
         if found is None:
-            found = self._upserts[table.name] = upsert_sql(table)
+            found = self._upserts[layout.qname] = upsert_sql(layout.table, layout.qname)
         return found
 
     def _changed_json(self, layout: EntityLayout, changed: frozenset[str]) -> str:
-        """The `_changed` text of a set of changed members (cached: commits of many objects
-        repeat a few sets)."""
-        key = (layout.qname, changed)
-        found = self._changed_texts.get(key)
-        if found is None:
-            members = {*layout.attributes, *layout.references, *layout.refsets}
-            kept = sorted(members.intersection(changed))
-            found = ALL_MEMBERS if len(kept) == len(members) and kept else json.dumps(kept)
-            if len(self._changed_texts) < 4096:
-                self._changed_texts[key] = found
-        return found
+        """The `_changed` text of a set of changed members (cached per entity: commits of many
+        objects repeat a few sets)."""
+        members = {*layout.attributes, *layout.references, *layout.refsets}
+        kept = sorted(members.intersection(changed))
+        text = ALL_MEMBERS if len(kept) == len(members) and kept else json.dumps(kept)
+        texts = self._changed_texts.setdefault(layout.qname, {})
+        if len(texts) < 1024:
+            texts[changed] = text
+        return text
 
     # ---- writing -----------------------------------------------------------------------------
 
     async def write(self, unit: WriteUnit) -> None:
         """Validate and encode every object (raising before anything is written), then write
         them all in one transaction with change tracking."""
-        rows: dict[str, list[tuple[Any, ...]]] = {}
+        rows: dict[str, tuple[EntityLayout, list[tuple[Any, ...]]]] = {}
         unlink: dict[str, list[tuple[str]]] = {}
         link: dict[str, list[tuple[str, str]]] = {}
         with gc_paused():  # many small acyclic objects; the loop never awaits
             for entity, writes in unit.entities.items():
                 layout = self._schema.layout(entity)
                 build = self._builder(layout)
-                append = rows.setdefault(layout.table.root, []).append
-                changed_json = self._changed_json
-                for obj_id, values, changed in writes.objects:
-                    append(build(obj_id, values, changed_json(layout, changed)))
+                texts = self._changed_texts.get(entity)
+                if texts is None:
+                    texts = self._changed_texts[entity] = {}
+                get = texts.get
+                batch = rows.setdefault(entity, (layout, []))[1]
+                text = self._changed_json
+                batch += [build(i, v, get(c) or text(layout, c)) for i, v, c in writes.objects]
                 for association, owner, targets in writes.links:
                     table = self._schema.refset(association).sql
                     unlink.setdefault(table, []).append((owner,))
@@ -204,8 +209,8 @@ class DeviceStore:
         if not rows and not link and not unlink:
             return
         async with self._transaction() as db:
-            for root, batch in rows.items():
-                await db.executemany(self._upsert(self._schema.tables[root]), batch)
+            for layout, batch in rows.values():
+                await db.executemany(self._upsert(layout), batch)
             for table, owners in unlink.items():
                 await db.executemany(f"DELETE FROM {table} WHERE owner_id = ?", owners)
             for table, pairs in link.items():
@@ -260,9 +265,11 @@ class DeviceStore:
         """An object of any stored entity by id: its entity and row (a slow path: one query
         per table, for callers that do not know the entity)."""
         for table in self._schema.tables.values():
-            fetched = await self.get_many(table.entities[0], [obj_id]) if len(
-                table.entities
-            ) == 1 else await self._get_in_table(table, obj_id)
+            fetched = (
+                await self.get_many(table.entities[0], [obj_id])
+                if len(table.entities) == 1
+                else await self._get_in_table(table, obj_id)
+            )
             if fetched.rows:
                 row = fetched.rows[0]
                 return (row[1] or table.entities[0]), fetched
@@ -318,7 +325,10 @@ class DeviceStore:
         return result
 
     async def _fill_refsets(
-        self, db: aiosqlite.Connection, table: TableLayout, rows: Sequence[Sequence[Any]],
+        self,
+        db: aiosqlite.Connection,
+        table: TableLayout,
+        rows: Sequence[Sequence[Any]],
         decoded: list[dict[str, Any]],
     ) -> None:
         refsets = await self._refsets(db, table, rows)

@@ -84,8 +84,29 @@ async def test_call_retrieve_and_objects(app: nanoflow.App, tmp_path: Path) -> N
         assert found == [visit]
         assert await rt.retrieve("Field.Visit", xpath="[Done]") == []
         assert await rt.retrieve("Field.Visit") == [visit]
-        with pytest.raises(nanoflow.CompileError):
+        with pytest.raises(nanoflow.CompileError) as refused:
             await rt.retrieve("Field.Visit", xpath="[Nope = 1]")
+        [problem] = refused.value.diagnostics
+        span = problem.span
+        assert (span.file, span.line, span.column, span.end_column) == ("<xpath>", 1, 2, 6)
+        with pytest.raises(nanoflow.CompileError) as broken:
+            await rt.retrieve("Field.Visit", xpath="[Place = ]")
+        [problem] = broken.value.diagnostics
+        assert (problem.span.line, problem.span.column) == (1, 10)
+
+
+async def test_retrieve_compiles_only_the_xpath(
+    app: nanoflow.App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text XPath never parses the app's files again."""
+    import nanoflow.compiler as compiler
+
+    def no_parsing(source: object) -> None:
+        raise AssertionError(f"parsed {source} again")
+
+    monkeypatch.setattr(compiler, "parse_source", no_parsing)
+    async with nanoflow.Runtime(app, store=tmp_path / "device.sqlite") as rt:
+        assert await rt.retrieve("Field.Visit", xpath="[Place = 'x'][Done = false]") == []
 
 
 async def test_registered_actions_and_flow_errors(app: nanoflow.App, tmp_path: Path) -> None:
