@@ -279,10 +279,11 @@ def store_command(path: Path, store: Path | None, json_out: bool) -> int:
 async def _show_store(app: App, path: Path, json_out: bool) -> int:
     from rich.table import Table
 
+    from nanoflow.runtime.storage import Store
     from nanoflow.runtime.store import DeviceStore
 
     try:
-        device = await DeviceStore.open(path, app)
+        device: Store = await DeviceStore.open(path, app)
     except StoreError as error:
         return _usage(str(error))
     try:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from nanoflow.runtime.values import EnumValue, MendixError, MxObject
 
 if TYPE_CHECKING:
+    from nanoflow.runtime.storage import Store
     from nanoflow.runtime.session import Action
     from nanoflow.runtime.session import Session as Runtime
 
@@ -62,7 +63,7 @@ def _from_json(value: Any) -> Any:
 def register_builtin_actions(rt: Runtime) -> None:
     """Register the NanoflowCommons actions on a runtime."""
 
-    def store() -> Any:
+    def store() -> Store:
         if rt.store is None:
             raise MendixError("storage items need an offline store")
         return rt.store
