@@ -14,6 +14,7 @@ from nanoflow.compiler import App, compile_xpath
 from nanoflow.runtime.functions.tokens import token_value
 from nanoflow.runtime.host import Host
 from nanoflow.runtime.query import Query
+from nanoflow.runtime.storage import Store
 from nanoflow.runtime.session import Session
 from nanoflow.runtime.values import INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, EnumValue, MxObject
 from nanoflow.source import NO_SPAN
@@ -25,7 +26,7 @@ class Runtime(Session):
     def __init__(
         self,
         app: App,
-        store: str | Path | None = None,
+        store: Store | str | Path | None = None,
         server: str | None = None,
         user: str = "local",
         password: str | None = None,
