@@ -14,8 +14,8 @@ from nanoflow.compiler import App, compile_xpath
 from nanoflow.runtime.functions.tokens import token_value
 from nanoflow.runtime.host import Host
 from nanoflow.runtime.query import Query
-from nanoflow.runtime.storage import Store
 from nanoflow.runtime.session import Session
+from nanoflow.runtime.storage import Store
 from nanoflow.runtime.values import INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, EnumValue, MxObject
 from nanoflow.source import NO_SPAN
 
