@@ -38,7 +38,7 @@ def changed_members(changed: str, layout: EntityLayout) -> list[str]:
 
 
 async def delete_rows(
-    db: aiosqlite.Connection, schema: Schema, table: TableLayout, ids: list[str]
+    db: aiosqlite.Connection, schema: Schema, table: TableLayout, ids: list[str], tick: int
 ) -> list[str]:
     """Remove objects from their table: never-uploaded ones (`new`) for good, with their file
     contents; the others move to `nf_deleted` (all columns and reference sets as JSON) as
@@ -53,8 +53,12 @@ async def delete_rows(
     if kept:
         await _add_reference_sets(db, schema, kept)
         await db.executemany(
-            "INSERT OR REPLACE INTO nf_deleted (id, entity, version, data) VALUES (?, ?, ?, ?)",
-            [(i, r["entity"], r["_version"], json.dumps(_jsonable(r))) for i, r in kept.items()],
+            "INSERT OR REPLACE INTO nf_deleted (id, entity, version, data, tick) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (i, r["entity"], r["_version"], json.dumps(_jsonable(r)), tick)
+                for i, r in kept.items()
+            ],
         )
     gone = [row["id"] for row in found]
     await db.execute(f"DELETE FROM {table.sql} WHERE id IN ({IDS})", (json.dumps(gone),))

@@ -14,7 +14,7 @@ import aiosqlite
 from nanoflow.runtime.store import codec
 from nanoflow.runtime.store.errors import IncompatibleStore
 from nanoflow.runtime.store.fingerprint import diff, fingerprint
-from nanoflow.runtime.store.schema import FORMAT, SYSTEM_TABLES, Schema, quote
+from nanoflow.runtime.store.schema import BOOKKEEPING, FORMAT, SYSTEM_TABLES, Schema, quote
 
 SHOWN_PENDING = 20
 
@@ -115,6 +115,9 @@ async def ensure_schema(conn: aiosqlite.Connection, schema: Schema) -> None:
             continue
         async with conn.execute(f"PRAGMA table_info({table.sql})") as cursor:
             present = {row[1] for row in await cursor.fetchall()}
+        for name, decl in BOOKKEEPING:  # columns added by newer store formats
+            if name not in present:
+                await conn.execute(f"ALTER TABLE {table.sql} ADD COLUMN {name} {decl}")
         for column in table.columns:
             if column.name in present:
                 continue
@@ -122,6 +125,9 @@ async def ensure_schema(conn: aiosqlite.Connection, schema: Schema) -> None:
             if column.default is not None:
                 ddl += f" DEFAULT {codec.sql_literal(column.default)}"
             await conn.execute(ddl)
+    async with conn.execute("PRAGMA table_info(nf_deleted)") as cursor:
+        if "tick" not in {row[1] for row in await cursor.fetchall()}:
+            await conn.execute("ALTER TABLE nf_deleted ADD COLUMN tick INTEGER NOT NULL DEFAULT 0")
     for refset in schema.refsets.values():
         await conn.execute(schema.refset_ddl(refset))
     for name in await _names(conn, "index", "ix:%"):

@@ -177,20 +177,24 @@ def _member_items(layout: EntityLayout, namespace: dict[str, Any]) -> list[str]:
     return items
 
 
+TICK = "%TICK%"
+"""Where `upsert_sql` puts the write's tick (a literal, replaced per write)."""
+
+
 def upsert_sql(table: TableLayout, entity: str) -> str:
-    """Insert new objects of `entity` (the entity is a constant of the statement, not a
-    parameter per row); for existing ones replace the data columns, merge the changed
-    members and turn `synced` into `changed` when something changed."""
+    """Insert new objects of `entity` (the entity and the write's tick are constants of the
+    statement, not parameters per row); for existing ones replace the data columns, merge the
+    changed members and turn `synced` into `changed` when something changed."""
     data = [c.sql for c in table.columns]
-    names = ["id", "entity", *data, "_changed"]  # _origin and _state: their defaults
-    sets = [f"{n} = excluded.{n}" for n in ["entity", *data]]
+    names = ["id", "entity", *data, "_changed", "_tick"]  # _origin and _state: their defaults
+    sets = [f"{n} = excluded.{n}" for n in ["entity", *data, "_tick"]]
     sets.append("_changed = nf_union(_changed, excluded._changed)")
     sets.append(
         "_state = CASE WHEN _state = 'synced' AND excluded._changed <> '[]' "
         "THEN 'changed' ELSE _state END"
     )
     literal = "'" + entity.replace("'", "''") + "'"
-    values = ["?", literal, *("?" * len(data)), "?"]
+    values = ["?", literal, *("?" * len(data)), "?", TICK]
     return (
         f"INSERT INTO {table.sql} ({', '.join(names)}) "
         f"VALUES ({', '.join(values)}) "

@@ -9,8 +9,9 @@ Stored entities are the offline profile's entities and all their specializations
   the tree, named `"<DeclaringEntity>.<Attribute>"` (siblings may reuse an attribute name), one
   per reference owned by any of them, named by the association (`"Sales.Order_Customer"`,
   `"System.owner"`), and bookkeeping: `_origin` (`device`/`server`), `_state`
-  (`new`/`changed`/`synced`), `_changed` (JSON list of members changed since the last sync) and
-  `_version` (the server version last seen). Adding entities to a tree only adds columns, so a
+  (`new`/`changed`/`synced`), `_changed` (JSON list of members changed since the last sync),
+  `_version` (the server version last seen) and `_tick` (the store's write counter at the last
+  local write: a synchronization settles only rows no flow wrote since it read them). Adding entities to a tree only adds columns, so a
   compatible model change never moves rows.
 - `"r:<Association>"`: one per reference set, `(owner_id, target_id)`, with an index on target.
 - `nf_deleted`: pending deletes: the row moves here (JSON of its columns and reference sets), so
@@ -31,17 +32,18 @@ from nanoflow.names import ALIASES, AssociationInfo, AttributeInfo, EntityInfo, 
 from nanoflow.runtime.store import codec
 from nanoflow.runtime.values import MendixError
 
-FORMAT = 1
+FORMAT = 2
 BOOKKEEPING = (
     ("_origin", "TEXT NOT NULL DEFAULT 'device'"),
     ("_state", "TEXT NOT NULL DEFAULT 'new'"),
     ("_changed", "TEXT NOT NULL DEFAULT '[]'"),
     ("_version", "INTEGER"),
+    ("_tick", "INTEGER NOT NULL DEFAULT 0"),
 )
 SYSTEM_TABLES = (
     "CREATE TABLE IF NOT EXISTS nf_meta (key TEXT PRIMARY KEY, value TEXT)",
     "CREATE TABLE IF NOT EXISTS nf_deleted (id TEXT PRIMARY KEY, entity TEXT NOT NULL, "
-    "version INTEGER, data TEXT NOT NULL)",
+    "version INTEGER, data TEXT NOT NULL, tick INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS nf_files (id TEXT PRIMARY KEY, data BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS nf_items (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS nf_cursors (entity TEXT PRIMARY KEY, cursor TEXT NOT NULL)",

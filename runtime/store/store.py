@@ -35,7 +35,14 @@ from nanoflow.runtime.store.lock import StoreLock
 from nanoflow.runtime.store.migrate import prepare, read_meta, write_meta
 from nanoflow.runtime.query import SQLITE, Dialect, SelectSql
 from nanoflow.runtime.storage import Fetched, WriteUnit
-from nanoflow.runtime.store.rows import Builder, Decoder, make_builder, make_decoder, upsert_sql
+from nanoflow.runtime.store.rows import (
+    TICK,
+    Builder,
+    Decoder,
+    make_builder,
+    make_decoder,
+    upsert_sql,
+)
 from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout
 from nanoflow.runtime.values import MendixError
 
@@ -69,6 +76,7 @@ class DeviceStore:
         self._builders: dict[str, Builder] = {}
         self._decoders: dict[str, Decoder] = {}
         self._changed_texts: dict[str, dict[frozenset[str], str]] = {}
+        self._tick = 0
         self._upserts: dict[str, str] = {}
 
     # ---- opening and closing ---------------------------------------------------------------
@@ -96,6 +104,7 @@ class DeviceStore:
                     await conn.execute("ROLLBACK")
                     raise
                 await conn.execute("COMMIT")
+                store._tick = await store._last_tick()
             except BaseException:
                 await conn.close()
                 raise
@@ -103,6 +112,20 @@ class DeviceStore:
             lock.release()
             raise
         return store
+
+    async def _last_tick(self) -> int:
+        """The highest write tick in the store (ticks grow with every local write)."""
+        parts = [f"SELECT max(_tick) AS t FROM {t.sql}" for t in self._schema.tables.values()]
+        parts.append("SELECT max(tick) AS t FROM nf_deleted")
+        sql = f"SELECT max(t) FROM ({' UNION ALL '.join(parts)})"
+        async with self._db().execute(sql) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0] or 0) if row is not None else 0
+
+    def _next_tick(self) -> int:
+        """A new write tick (the store has one writer: its runtime holds the file lock)."""
+        self._tick += 1
+        return self._tick
 
     async def close(self) -> None:
         """Wait for running work, close the database and release the file lock."""
@@ -209,8 +232,9 @@ class DeviceStore:
         if not rows and not link and not unlink:
             return
         async with self._transaction() as db:
+            tick = str(self._next_tick())
             for layout, batch in rows.values():
-                await db.executemany(self._upsert(layout), batch)
+                await db.executemany(self._upsert(layout).replace(TICK, tick), batch)
             for table, owners in unlink.items():
                 await db.executemany(f"DELETE FROM {table} WHERE owner_id = ?", owners)
             for table, pairs in link.items():
@@ -229,7 +253,8 @@ class DeviceStore:
         gone: list[str] = []
         async with self._transaction() as db:
             for root, object_ids in by_table.items():
-                gone += await delete_rows(db, self._schema, self._schema.tables[root], object_ids)
+                table = self._schema.tables[root]
+                gone += await delete_rows(db, self._schema, table, object_ids, self._next_tick())
             if gone:
                 await clear_links(db, self._schema, gone)
         return gone
@@ -347,13 +372,14 @@ class DeviceStore:
                 (obj_id, bytes(data)),
             )
             marker = json.dumps([CONTENTS])
+            tick = self._next_tick()
             for table in self._schema.tables.values():
                 if any(self._schema.layout(e).is_file for e in table.entities):
                     await db.execute(
                         f"UPDATE {table.sql} SET _changed = nf_union(_changed, ?), "
-                        "_state = CASE WHEN _state = 'synced' THEN 'changed' ELSE _state END "
-                        "WHERE id = ?",
-                        (marker, obj_id),
+                        "_state = CASE WHEN _state = 'synced' THEN 'changed' ELSE _state END, "
+                        "_tick = ? WHERE id = ?",
+                        (marker, tick, obj_id),
                     )
 
     async def read_file(self, obj_id: str) -> bytes | None:

@@ -246,3 +246,31 @@ async def test_incompatible_model_is_refused_and_nothing_is_lost(tmp_path: Path)
         assert row is not None and row["Note"] == "mine"
     finally:
         await store.close()
+
+
+async def test_a_format_1_store_gains_the_write_ticks(tmp_path: Path) -> None:
+    """Stores written before write ticks existed migrate in place, keeping their data."""
+    import contextlib
+    import json
+    import sqlite3
+
+    path = tmp_path / "device.db"
+    v1 = compile_app(V1)
+    store = await DeviceStore.open(path, v1)
+    await Harness(store, v1, path).commit([MxObject("Shop.Order", "o1", {"Number": 1})])
+    await store.close()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute('ALTER TABLE "o:Shop.Order" DROP COLUMN _tick')
+        db.execute("ALTER TABLE nf_deleted DROP COLUMN tick")
+        db.execute("UPDATE nf_meta SET value = ? WHERE key = 'format'", (json.dumps(1),))
+        db.commit()
+    store = await DeviceStore.open(path, v1)
+    device = Harness(store, v1, path)
+    try:
+        assert (await device.get("Shop.Order", "o1") or {})["Number"] == 1
+        await device.commit([MxObject("Shop.Order", "o2", {"Number": 2})])
+        ticks = dict(device.sql('SELECT id, _tick FROM "o:Shop.Order"'))
+        assert ticks["o1"] == 0 and ticks["o2"] >= 1
+        assert device.sql("SELECT tick FROM nf_deleted") == []
+    finally:
+        await store.close()
