@@ -362,11 +362,17 @@ class Session:
             if refsets:
                 for name in refsets:
                     ids = codec.reference_set_ids(entity, name, values.get(name))
-                    if committed is not None and name not in changed:
+                    if committed is None:
+                        if ids:
+                            writes.links.append((name, obj.id, ids))
                         continue
-                    if committed is None and not ids:
+                    if name not in changed:
                         continue
                     writes.links.append((name, obj.id, ids))
+                    before = codec.reference_set_ids(entity, name, committed.get(name))
+                    added = tuple(i for i in ids if i not in before)
+                    removed = tuple(i for i in before if i not in ids)
+                    writes.deltas.append((name, obj.id, added, removed))
             written.append((obj, committed))
             obj._committed = values
 

@@ -30,6 +30,9 @@ class EntityWrites:
     """(id, member values, members changed by this write) per object."""
     links: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
     """(association, owner id, target ids): reference sets replaced by this write."""
+    deltas: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    """(association, owner id, added, removed) for reference sets of committed objects: what
+    changed against their previous committed value."""
 
 
 @dataclass(slots=True)

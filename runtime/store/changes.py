@@ -37,6 +37,25 @@ def changed_members(changed: str, layout: EntityLayout) -> list[str]:
     return members
 
 
+async def record_refset_change(
+    db: aiosqlite.Connection, association: str, owner: str, target: str, op: str, tick: int
+) -> None:
+    """Record that `target` was added to (`op` = `add`) or removed from an owner's reference
+    set; the opposite change still waiting for upload cancels out instead."""
+    cursor = await db.execute(
+        "DELETE FROM nf_refset_changes WHERE association = ? AND owner_id = ? "
+        "AND target_id = ? AND op <> ?",
+        (association, owner, target, op),
+    )
+    if cursor.rowcount:
+        return
+    await db.execute(
+        "INSERT INTO nf_refset_changes VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT DO UPDATE SET tick = excluded.tick",
+        (association, owner, target, op, tick),
+    )
+
+
 async def delete_rows(
     db: aiosqlite.Connection, schema: Schema, table: TableLayout, ids: list[str], tick: int
 ) -> list[str]:

@@ -26,7 +26,7 @@ from nanoflow.runtime.values import (
     type_name,
 )
 
-Builder = Callable[[str, dict[str, Any], str], tuple[Any, ...]]
+Builder = Callable[[str, dict[str, Any], Any], tuple[Any, ...]]
 Decoder = Callable[[Sequence[Any]], dict[str, Any]]
 
 
@@ -62,16 +62,19 @@ def _attribute_lines(
     attr: AttributeInfo,
     keys: frozenset[str] | None,
     namespace: dict[str, Any],
+    lenient: bool = False,
 ) -> list[str]:
-    """Validate and encode `x` in place (`f{n}` raises the check's error)."""
+    """Validate and encode `x` in place (`f{n}` raises the check's error); `lenient` checks
+    types only (not `required` or lengths)."""
     kind = column.kind
-    on_empty = f"f{n}({x})" if attr.required else "pass"
+    required = attr.required and not lenient
+    on_empty = f"f{n}({x})" if required else "pass"
     empty = f"    if {x} is None:\n        {on_empty}"
     if kind in codec.STRING_KINDS:
         bad = f"{x}.__class__ is not str"
-        if attr.length is not None:
+        if attr.length is not None and not lenient:
             bad += f" or len({x}) > {attr.length}"
-        if attr.required:
+        if required:
             return [f"    if {x} is None or {x} == '' or {bad}:", f"        f{n}({x})"]
         return [f"    if {x} is not None and ({bad}):", f"        f{n}({x})"]
     if kind in codec.INTEGER_KINDS:
@@ -110,10 +113,13 @@ def _attribute_lines(
     return [empty, f"    elif not isinstance({x}, BLOB):", f"        f{n}({x})"]
 
 
-def make_builder(layout: EntityLayout, enums: dict[str, frozenset[str]]) -> Builder:
-    """`build(id, values, changed_json)` → the row for `upsert_sql` (state `new`, origin
-    `device` when inserted; members the entity lacks are NULL). Validates every attribute
-    (`required`, length, range, type) and raises `MendixError` naming entity and member."""
+def make_builder(
+    layout: EntityLayout, enums: dict[str, frozenset[str]], lenient: bool = False
+) -> Builder:
+    """`build(id, values, last)` → the row for `upsert_sql` (`last`: the changed members'
+    JSON) or `sync.server_upsert_sql` (`last`: the server version); members the entity lacks
+    are NULL. Validates every attribute (`required`, length, range, type; `lenient`: types
+    only, for objects from the server) and raises `MendixError` naming entity and member."""
     namespace: dict[str, Any] = {
         "EV": EnumValue,
         "BLOB": (bytes, bytearray, memoryview),
@@ -138,7 +144,7 @@ def make_builder(layout: EntityLayout, enums: dict[str, frozenset[str]]) -> Buil
         attr = layout.info.attributes[member]
         keys = frozenset(enums[column.enum]) if column.enum is not None else None
         namespace[f"f{n}"] = _failing(codec.attribute_check(layout.qname, attr, keys), where)
-        lines += _attribute_lines(x, n, column, attr, keys, namespace)
+        lines += _attribute_lines(x, n, column, attr, keys, namespace, lenient)
     parts.append("c")
     lines.append(f"    return ({', '.join(parts)},)")
     return cast(Builder, _compile("\n".join(lines) + "\n", namespace, "build"))

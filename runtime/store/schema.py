@@ -17,7 +17,9 @@ Stored entities are the offline profile's entities and all their specializations
 - `nf_deleted`: pending deletes: the row moves here (JSON of its columns and reference sets), so
   retrieves never see it and no query needs a filter.
 - `nf_files` (FileDocument contents), `nf_items` (storage items), `nf_meta` (format,
-  fingerprint, model, device/server/user ids, session; JSON values), `nf_cursors` (sync cursors).
+  fingerprint, model, device/server/user ids, session; JSON values), `nf_cursors` (sync cursors),
+  `nf_refset_changes` (targets added to or removed from reference sets of synchronized objects
+  since their last upload: reference sets travel as changes, so concurrent adds all survive).
 
 Indexes: `"ix:<Entity>:<A,B>"` for `index (A, B)` (string attributes as `nf_lower(col)`, the
 expression string comparisons use), `"ix:<table>:<Association>"` on every reference column and
@@ -47,6 +49,9 @@ SYSTEM_TABLES = (
     "CREATE TABLE IF NOT EXISTS nf_files (id TEXT PRIMARY KEY, data BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS nf_items (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS nf_cursors (entity TEXT PRIMARY KEY, cursor TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS nf_refset_changes (association TEXT NOT NULL, "
+    "owner_id TEXT NOT NULL, target_id TEXT NOT NULL, op TEXT NOT NULL, tick INTEGER NOT NULL, "
+    "PRIMARY KEY (association, owner_id, target_id)) WITHOUT ROWID",
 )
 FILE_ENTITY = "System.FileDocument"
 

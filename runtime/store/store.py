@@ -23,6 +23,7 @@ from nanoflow.runtime.store import codec
 from nanoflow.runtime.store import CONTENTS
 from nanoflow.runtime.store.changes import (
     ALL_MEMBERS,
+    record_refset_change,
     IDS,
     changed_members,
     clear_links,
@@ -74,6 +75,7 @@ class DeviceStore:
         self._file_lock = lock
         self._lock = asyncio.Lock()
         self._builders: dict[str, Builder] = {}
+        self._server_builders: dict[str, Builder] = {}
         self._decoders: dict[str, Decoder] = {}
         self._changed_texts: dict[str, dict[frozenset[str], str]] = {}
         self._tick = 0
@@ -188,6 +190,14 @@ class DeviceStore:
             found = self._builders[layout.qname] = make_builder(layout, enums)
         return found
 
+    def _server_builder(self, layout: EntityLayout) -> Builder:
+        found = self._server_builders.get(layout.qname)
+        if found is None:
+            enums = {q: frozenset(e.values) for q, e in self.app.names.enums.items()}
+            found = make_builder(layout, enums, lenient=True)
+            self._server_builders[layout.qname] = found
+        return found
+
     def _upsert(self, layout: EntityLayout) -> str:
         found = self._upserts.get(layout.qname)
         if found is None:
@@ -211,6 +221,7 @@ class DeviceStore:
         """Validate and encode every object (raising before anything is written), then write
         them all in one transaction with change tracking."""
         rows: dict[str, tuple[EntityLayout, list[tuple[Any, ...]]]] = {}
+        deltas: list[tuple[str, str, str, str]] = []
         unlink: dict[str, list[tuple[str]]] = {}
         link: dict[str, list[tuple[str, str]]] = {}
         with gc_paused():  # many small acyclic objects; the loop never awaits
@@ -224,12 +235,15 @@ class DeviceStore:
                 batch = rows.setdefault(entity, (layout, []))[1]
                 text = self._changed_json
                 batch += [build(i, v, get(c) or text(layout, c)) for i, v, c in writes.objects]
+                for association, owner, added, removed in writes.deltas:
+                    deltas += [(association, owner, t, "add") for t in added]
+                    deltas += [(association, owner, t, "remove") for t in removed]
                 for association, owner, targets in writes.links:
                     table = self._schema.refset(association).sql
                     unlink.setdefault(table, []).append((owner,))
                     if targets:
                         link.setdefault(table, []).extend((owner, t) for t in targets)
-        if not rows and not link and not unlink:
+        if not rows and not link and not unlink and not deltas:
             return
         async with self._transaction() as db:
             tick = str(self._next_tick())
@@ -239,6 +253,8 @@ class DeviceStore:
                 await db.executemany(f"DELETE FROM {table} WHERE owner_id = ?", owners)
             for table, pairs in link.items():
                 await db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
+            for association, owner, target, op in deltas:
+                await record_refset_change(db, association, owner, target, op, int(tick))
 
     async def delete(self, ids: dict[str, list[str]]) -> list[str]:
         """Delete in one transaction: objects known to the server become pending deletes
