@@ -8,13 +8,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from store_backends import Harness, open_store
 
 from nanoflow.compiler import App, compile_sources
 from nanoflow.runtime.store import sync
 from nanoflow.runtime.store.sync import ServerObject, Settled
 from nanoflow.runtime.values import MxObject
 from nanoflow.source import SourceFile
-from store_backends import Harness, open_store
 
 SOURCE = """
 module Shop
