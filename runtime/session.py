@@ -5,7 +5,7 @@ server opens one per request."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -423,6 +423,41 @@ class Session:
                         snapshot[member] = None
                     elif isinstance(target, tuple) and gone.intersection(target):
                         snapshot[member] = tuple(t for t in target if t not in gone)
+
+    # ---- refreshing from the server ------------------------------------------------------------
+
+    def refresh(self, objects: Iterable[tuple[str, dict[str, Any]]], removed: Iterable[str]) -> None:
+        """Objects a synchronization wrote or removed on the device, refreshed in memory: an
+        object held here takes the stored values as committed and keeps its uncommitted
+        changes on top; a removed one reads as empty in every variable and list (SYNC.md 3.4).
+        `objects` gives each object's id and its member values as now stored."""
+        for object_id, stored in objects:
+            obj = self.objects.get(object_id)
+            if obj is None or obj.removed:
+                continue
+            if obj._row is not None:  # never read: nothing uncommitted
+                obj._row = None
+                edits: dict[str, Any] = {}
+            else:
+                live = obj._values or {}
+                before = obj._committed
+                edits = {
+                    k: v
+                    for k, v in live.items()
+                    if before is None or k not in before or before[k] != v
+                }
+            committed = dict(stored)
+            obj._committed = committed
+            obj._values = {**committed, **edits} if edits else committed
+            obj.new = False
+            obj.touched = None
+        gone = set(removed)
+        for object_id in gone:
+            obj = self.objects.pop(object_id)
+            if obj is not None:
+                obj.removed = True
+        if gone:
+            self._forget_references(gone)
 
     # ---- retrieving ----------------------------------------------------------------------------
 

@@ -187,3 +187,19 @@ async def test_clear_from_device_keeps_pending_changes(device: Harness) -> None:
     await device.commit([b])
     removed, kept = await sync.clear_entity(device.store, "Shop.Customer")
     assert (removed, kept) == (["c1"], 1)
+
+
+async def test_refresh_keeps_uncommitted_changes_and_empties_removed_objects(
+    device: Harness,
+) -> None:
+    session = device.session
+    ann = session.create("Shop.Customer", {"Name": "Ann", "Age": 1})
+    bob = session.create("Shop.Customer", {"Name": "Bob"})
+    await device.commit([ann, bob])
+    ann["Age"] = 2  # typed by a user, not committed
+    held = [ann, bob]
+    session.refresh([(ann.id, {"Name": "ANN", "Age": 1})], [bob.id])
+    assert (ann["Name"], ann["Age"]) == ("ANN", 2)
+    assert ann.committed == {"Name": "ANN", "Age": 1}
+    assert ann.changed_members == {"Age"}
+    assert bob.is_empty and [o for o in held if not o.removed] == [ann]
