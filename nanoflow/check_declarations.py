@@ -7,6 +7,7 @@ from nanoflow import ir
 from nanoflow import types as t
 from nanoflow.check_expressions import INT32_MAX, TOKENS, ExpressionChecker
 from nanoflow.check_xpath import XPathChecker
+from nanoflow.codes import Code
 from nanoflow.diagnostics import DiagnosticSink
 from nanoflow.names import OWNER_ASSOCIATION, EntityInfo, NameTable, suggest
 
@@ -40,7 +41,7 @@ class DeclarationChecker:
                 self.names.resolve_role(role, module)
             if flow.entity_access and flow.kind == "nanoflow":
                 self.sink.error(
-                    "NF511",
+                    Code.ENTITY_ACCESS_ON_NANOFLOW,
                     "`with entity access` applies to microflows: a nanoflow always sees what was "
                     "synchronized to the device",
                     flow.name.span,
@@ -59,7 +60,7 @@ class DeclarationChecker:
                 continue
             if attr.type.length is not None and attr.type.length < 1:
                 self.sink.error(
-                    "NF314",
+                    Code.DEFAULT_VALUE_TYPE,
                     f"`String({attr.type.length})` cannot hold any text",
                     attr.type.span,
                     label="the length must be at least 1",
@@ -70,7 +71,7 @@ class DeclarationChecker:
             for name in index.attributes:
                 if name.text not in info.attributes:
                     self.sink.error(
-                        "NF102",
+                        Code.UNKNOWN_MEMBER,
                         f"unknown attribute `{name.text}` of entity `{info.qname}` in index",
                         name.span,
                         label="no attribute of that name",
@@ -92,7 +93,7 @@ class DeclarationChecker:
                 if found is None:
                     enum = self.names.enums[target.enum]
                     self.sink.error(
-                        "NF105",
+                        Code.UNKNOWN_ENUMERATION_VALUE,
                         f"unknown value `{value.name.text}` of enumeration `{target.enum}`",
                         value.span,
                         label="no value of that name",
@@ -117,7 +118,7 @@ class DeclarationChecker:
                 and not (-INT32_MAX - 1 <= value.value <= INT32_MAX)
             ):
                 self.sink.error(
-                    "NF314",
+                    Code.DEFAULT_VALUE_TYPE,
                     f"default {value.value} does not fit in an Integer attribute",
                     value.span,
                     label="out of range",
@@ -132,7 +133,7 @@ class DeclarationChecker:
             ok = True
         if not ok:
             self.sink.error(
-                "NF314",
+                Code.DEFAULT_VALUE_TYPE,
                 f"the default of `{attr.name.text}` must be {t.describe(target)}",
                 value.span,
                 label="does not fit the attribute type",
@@ -143,7 +144,7 @@ class DeclarationChecker:
         other = self.names.callables.get(qname)
         if other is not None and other.kind != "microflow":
             self.sink.error(
-                "NF509",
+                Code.BAD_EVENT_HANDLER,
                 f"event handler `{qname}` is a {other.kind}: handlers run on the server and must "
                 "be microflows",
                 handler.microflow.span,
@@ -151,7 +152,7 @@ class DeclarationChecker:
             )
             return
         callee = self.names.resolve_callable(
-            handler.microflow, info.module, ("microflow",), "microflow", "NF106"
+            handler.microflow, info.module, ("microflow",), "microflow", Code.UNKNOWN_FLOW
         )
         if callee is None:
             return
@@ -165,7 +166,7 @@ class DeclarationChecker:
         )
         if not fits:
             self.sink.error(
-                "NF509",
+                Code.BAD_EVENT_HANDLER,
                 f"event handler `{callee.qname}` must take one parameter of entity `{info.qname}`",
                 handler.microflow.span,
                 label="wrong parameters",
@@ -174,7 +175,7 @@ class DeclarationChecker:
             )
         if handler.moment == "before" and callee.returns not in (t.BOOLEAN, t.ERROR):
             self.sink.error(
-                "NF509",
+                Code.BAD_EVENT_HANDLER,
                 f"before-{handler.action} handler `{callee.qname}` must return Boolean "
                 "(false cancels the "
                 f"{handler.action})",
@@ -196,7 +197,7 @@ class DeclarationChecker:
                 continue
             if self.names.is_a(qname, "System.FileDocument"):
                 self.sink.error(
-                    "NF508",
+                    Code.NEVER_FILE_DOCUMENT,
                     f"`{qname}` specializes System.FileDocument and cannot be `never`",
                     entry.span,
                     label="file entities are synchronized",
@@ -211,7 +212,7 @@ class DeclarationChecker:
                     if partner not in never and partner != "*":
                         assert assoc.decl is not None
                         self.sink.error(
-                            "NF507",
+                            Code.NEVER_ASSOCIATED,
                             f"`{qname}` is `never` but association `{assoc.qname}` links it to "
                             f"`{partner}`, which is not `never`",
                             assoc.decl.name.span,
@@ -229,7 +230,7 @@ class DeclarationChecker:
                 key = (entity.qname, role.qname)
                 if key in seen:
                     self.sink.error(
-                        "NF602",
+                        Code.ACCESS_RULE_TWICE,
                         f"`{entity.qname}` already has an access rule for role `{role.qname}`",
                         rule.entity.span,
                         label="second rule",
@@ -245,7 +246,7 @@ class DeclarationChecker:
                     found = self.names.find_association(member, module, entity.qname)
                     if found is None or found[1] != "source":
                         self.sink.error(
-                            "NF102",
+                            Code.UNKNOWN_MEMBER,
                             f"unknown member `{member.text}` of entity `{entity.qname}`",
                             member.span,
                             label="no attribute or owned association of that name",

@@ -8,6 +8,7 @@ from typing import Final
 
 from nanoflow import ir
 from nanoflow import types as t
+from nanoflow.codes import Code
 from nanoflow.diagnostics import DiagnosticSink
 from nanoflow.functions import (
     FUNCTIONS,
@@ -138,7 +139,7 @@ class ExpressionChecker:
         self.types = types
         self._extra: list[dict[str, t.Type]] = []
 
-    def error(self, code: str, message: str, span: Span, label: str = "", help: str = "") -> None:
+    def error(self, code: Code, message: str, span: Span, label: str = "", help: str = "") -> None:
         self.sink.error(code, message, span, label=label, help=help)
 
     # ---- entry point ----------------------------------------------------------------------
@@ -154,7 +155,7 @@ class ExpressionChecker:
         actual = self.check(expr, target)
         if not assignable(actual, target, self.names):
             self.error(
-                "NF304",
+                Code.VALUE_TYPE,
                 f"{what} must be {t.describe(target)}, not {t.describe(actual)}",
                 expr.span,
                 label=f"this is {t.describe(actual)}",
@@ -165,7 +166,7 @@ class ExpressionChecker:
         actual = self.check(expr, t.BOOLEAN)
         if actual not in (t.BOOLEAN, t.ERROR):
             self.error(
-                "NF305",
+                Code.CONDITION_NOT_BOOLEAN,
                 f"{what} must be a Boolean, not {t.describe(actual)}",
                 expr.span,
                 label=f"this is {t.describe(actual)}",
@@ -194,7 +195,7 @@ class ExpressionChecker:
             operand = self.check(expr.operand)
             if not (t.is_numeric(operand) or operand == t.ERROR):
                 self.error(
-                    "NF301",
+                    Code.OPERAND_TYPE,
                     f"cannot negate {t.describe(operand)}",
                     expr.span,
                     label="`-` needs a number",
@@ -205,7 +206,7 @@ class ExpressionChecker:
             operand = self.check(expr.operand, t.BOOLEAN)
             if operand not in (t.BOOLEAN, t.ERROR):
                 self.error(
-                    "NF301",
+                    Code.OPERAND_TYPE,
                     f"`not` needs a Boolean, not {t.describe(operand)}",
                     expr.span,
                     label=f"the operand is {t.describe(operand)}",
@@ -220,7 +221,7 @@ class ExpressionChecker:
                 operand = self.check(side, t.BOOLEAN)
                 if operand not in (t.BOOLEAN, t.ERROR):
                     self.error(
-                        "NF301",
+                        Code.OPERAND_TYPE,
                         f"`{expr.op}` needs Boolean operands, not {t.describe(operand)}",
                         side.span,
                         label=f"this is {t.describe(operand)}",
@@ -233,7 +234,7 @@ class ExpressionChecker:
             common = join(a, b, self.names)
             if common is None:
                 self.error(
-                    "NF301",
+                    Code.OPERAND_TYPE,
                     f"the branches of `if` have different types: {t.describe(a)} and "
                     f"{t.describe(b)}",
                     expr.span,
@@ -249,7 +250,7 @@ class ExpressionChecker:
         value = expr.value
         if not LONG_MIN <= value <= LONG_MAX:
             self.error(
-                "NF005",
+                Code.INTEGER_OUT_OF_RANGE,
                 f"integer literal {value} does not fit in a Long",
                 expr.span,
                 label="outside -9223372036854775808 .. 9223372036854775807",
@@ -276,7 +277,7 @@ class ExpressionChecker:
                 return t.ERROR
             if isinstance(current, t.ObjectType) and current.entity == "*":
                 self.error(
-                    "NF306",
+                    Code.NOT_AN_OBJECT,
                     f"`${expr.variable.name}` can be an object of any entity: its members are "
                     "not known",
                     expr.variable.span if index == 0 else steps[index - 1].span,
@@ -288,7 +289,7 @@ class ExpressionChecker:
             if not isinstance(current, t.ObjectType):
                 where = "$" + expr.variable.name + "".join("/" + s.text for s in steps[:index])
                 self.error(
-                    "NF306",
+                    Code.NOT_AN_OBJECT,
                     f"`{where}` is {t.describe(current)}, not an object: it has no member "
                     f"`{step.text}`",
                     expr.variable.span if index == 0 else steps[index - 1].span,
@@ -330,7 +331,7 @@ class ExpressionChecker:
             assoc, side = found
             if side == "target":
                 self.error(
-                    "NF102",
+                    Code.UNKNOWN_MEMBER,
                     f"`{assoc.qname}` is owned by `{assoc.source}`: expressions follow "
                     f"associations from their owner only",
                     step.span,
@@ -340,7 +341,7 @@ class ExpressionChecker:
                 return None
             return "association", assoc.type_from("source")
         self.error(
-            "NF102",
+            Code.UNKNOWN_MEMBER,
             f"unknown member `{step.text}` of entity `{entity}`",
             step.span,
             label="no attribute or association of that name",
@@ -365,7 +366,7 @@ class ExpressionChecker:
             return None
         if parts[-1] not in info.values:
             self.error(
-                "NF105",
+                Code.UNKNOWN_ENUMERATION_VALUE,
                 f"unknown value `{parts[-1]}` of enumeration `{info.qname}`",
                 ident.span,
                 label="no value of that name",
@@ -389,7 +390,7 @@ class ExpressionChecker:
         if not help_text and "." not in text:
             help_text = f"variables are written with `$`: `${text}`"
         self.error(
-            "NF105",
+            Code.UNKNOWN_ENUMERATION_VALUE,
             f"unknown name `{text}`",
             expr.span,
             label="not an enumeration value",
@@ -403,7 +404,7 @@ class ExpressionChecker:
             if expr.name.startswith("UserRole_"):
                 return t.ObjectType("*")
             self.error(
-                "NF113",
+                Code.UNKNOWN_TOKEN,
                 f"unknown token `[%{expr.name}%]`",
                 expr.span,
                 label="no token of that name",
@@ -436,7 +437,7 @@ class ExpressionChecker:
         elif op == "+" and (t.is_numeric(left) or t.is_numeric(right)):
             help_text = "to join text, convert with `toString(...)`"
         self.error(
-            "NF301",
+            Code.OPERAND_TYPE,
             f"cannot {verb} {t.describe(left)} and {t.describe(right)} with `{op}`",
             expr.span,
             label=f"{t.describe(left)} {op} {t.describe(right)}",
@@ -454,7 +455,7 @@ class ExpressionChecker:
             right = self.check(expr.right, left if isinstance(left, t.EnumType) else None)
         if not comparable(left, right, expr.op, self.names):
             self.error(
-                "NF301",
+                Code.OPERAND_TYPE,
                 f"cannot compare {t.describe(left)} with {t.describe(right)} using `{expr.op}`",
                 expr.span,
                 label=f"{t.describe(left)} {expr.op} {t.describe(right)}",
@@ -480,7 +481,7 @@ class ExpressionChecker:
             if name in LIST_FUNCTIONS:
                 return self.list_function(call, t.ERROR)
             self.error(
-                "NF110",
+                Code.UNKNOWN_FUNCTION,
                 f"unknown function `{name}`",
                 call.name.span,
                 label="no function of that name",
@@ -502,7 +503,7 @@ class ExpressionChecker:
             else:
                 wanted = f"{low} to {high}"
             self.error(
-                "NF303",
+                Code.ARGUMENT_COUNT,
                 f"`{call.name.text}` takes {wanted} argument{'s' if wanted != '1' else ''}, "
                 f"not {count}",
                 call.span,
@@ -516,7 +517,7 @@ class ExpressionChecker:
         for arg in call.args:
             if isinstance(arg, ir.SortKey):
                 self.error(
-                    "NF302",
+                    Code.ARGUMENT_TYPE,
                     "`asc`/`desc` belong to the arguments of `sort` only",
                     arg.span,
                     label="not a sort key here",
@@ -539,7 +540,7 @@ class ExpressionChecker:
             kind = sig.params[min(index, len(sig.params) - 1)]
             if not kind_accepts(kind, arg_type):
                 self.error(
-                    "NF302",
+                    Code.ARGUMENT_TYPE,
                     f"argument {index + 1} of `{call.name.text}` must be {kind_words(kind)}, "
                     f"not {t.describe(arg_type)}",
                     arg.span,
@@ -553,7 +554,7 @@ class ExpressionChecker:
             and any(t.is_numeric(a) for a in types)
         ):
             self.error(
-                "NF302",
+                Code.ARGUMENT_TYPE,
                 f"the arguments of `{call.name.text}` must be all numbers or all DateTimes",
                 call.span,
                 label="numbers and DateTimes mixed",
@@ -567,7 +568,7 @@ class ExpressionChecker:
             return first.entity
         if first not in (t.ERROR,):
             self.error(
-                "NF302",
+                Code.ARGUMENT_TYPE,
                 f"argument 1 of `{call.name.text}` must be a list, not {t.describe(first)}",
                 call.args[0].span,
                 label=f"this is {t.describe(first)}",
@@ -581,7 +582,7 @@ class ExpressionChecker:
         node = arg.key if isinstance(arg, ir.SortKey) else arg
         if not isinstance(node, ir.NameRef):
             self.error(
-                "NF302",
+                Code.ARGUMENT_TYPE,
                 f"`{call.name.text}` takes an attribute name here",
                 node.span,
                 label="expected an attribute name such as `Total`",
@@ -603,7 +604,7 @@ class ExpressionChecker:
             if found is not None and found[1] == "source" and not found[0].many:
                 return found[0].type_from("source")
         self.error(
-            "NF102",
+            Code.UNKNOWN_MEMBER,
             f"unknown attribute `{node.name.text}` of entity `{entity}`",
             node.span,
             label="no attribute of that name",
@@ -638,7 +639,7 @@ class ExpressionChecker:
             dated = name in ("minimum", "maximum") and attr == t.DATETIME
             if attr != t.ERROR and not t.is_numeric(attr) and not dated:
                 self.error(
-                    "NF302",
+                    Code.ARGUMENT_TYPE,
                     f"`{name}` needs a numeric attribute, not {t.describe(attr)}",
                     args[1].span,
                     label=f"this attribute is {t.describe(attr)}",
@@ -660,7 +661,7 @@ class ExpressionChecker:
                 value = self.check(value_arg, attr)
                 if attr != t.ERROR and not comparable(attr, value, "=", self.names):
                     self.error(
-                        "NF302",
+                        Code.ARGUMENT_TYPE,
                         f"argument 3 of `{name}` must be {t.describe(attr)}, not "
                         f"{t.describe(value)}",
                         value_arg.span,
@@ -677,7 +678,7 @@ class ExpressionChecker:
             result = self._with_current(expr, {"currentObject": obj}, t.BOOLEAN)
             if result not in (t.BOOLEAN, t.ERROR):
                 self.error(
-                    "NF302",
+                    Code.ARGUMENT_TYPE,
                     f"the condition of `{name}` must be a Boolean, not {t.describe(result)}",
                     expr.span,
                     label="use `$currentObject` to test each object",
@@ -705,7 +706,7 @@ class ExpressionChecker:
             )
             if not fits:
                 self.error(
-                    "NF302",
+                    Code.ARGUMENT_TYPE,
                     f"argument 2 of `{name}` must be an object or list of "
                     f"{entity or 'the same entity'}, not {t.describe(other)}",
                     other_arg.span,
@@ -719,7 +720,7 @@ class ExpressionChecker:
                 arg_type = self.check(arg)
                 if not kind_accepts("I", arg_type):
                     self.error(
-                        "NF302",
+                        Code.ARGUMENT_TYPE,
                         f"argument {index} of `range` must be an Integer or Long, not "
                         f"{t.describe(arg_type)}",
                         arg.span,
@@ -735,7 +736,7 @@ class ExpressionChecker:
             common = join(initial, result, self.names)
             if common is None:
                 self.error(
-                    "NF302",
+                    Code.ARGUMENT_TYPE,
                     f"the expression of `reduce` gives {t.describe(result)}, but the initial "
                     f"value is {t.describe(initial)}",
                     plain[2].span,

@@ -9,6 +9,7 @@ from nanoflow import ir
 from nanoflow import types as t
 from nanoflow.check_expressions import ExpressionChecker, assignable
 from nanoflow.check_xpath import XPathChecker
+from nanoflow.codes import Code
 from nanoflow.diagnostics import DiagnosticSink
 from nanoflow.names import OWNER_ASSOCIATION, CallableInfo, NameTable, suggest
 from nanoflow.source import Span
@@ -115,7 +116,7 @@ class FlowChecker:
         self.exprs = ExpressionChecker(names, sink, module, self._lookup, expr_types)
         self.xpath = XPathChecker(self.exprs, allow_variables=True)
 
-    def error(self, code: str, message: str, span: Span, label: str = "", help: str = "") -> None:
+    def error(self, code: Code, message: str, span: Span, label: str = "", help: str = "") -> None:
         self.sink.error(code, message, span, label=label, help=help)
 
     # ---- variables ----------------------------------------------------------------------------
@@ -136,7 +137,7 @@ class FlowChecker:
             return t.INTEGER
         if name in ctx.declared_in_text:
             self.error(
-                "NF203",
+                Code.NOT_DECLARED_ON_EVERY_PATH,
                 f"variable `${name}` is not declared on every path to this use",
                 var.span,
                 label="may not exist here",
@@ -146,14 +147,14 @@ class FlowChecker:
         if name in IMPLICIT:
             where = "an error handler" if name == "latestError" else "a loop"
             self.error(
-                "NF201",
+                Code.UNKNOWN_VARIABLE,
                 f"`${name}` exists only inside {where}",
                 var.span,
                 label="not available here",
             )
             return t.ERROR
         self.error(
-            "NF201",
+            Code.UNKNOWN_VARIABLE,
             f"unknown variable `${name}`",
             var.span,
             label=f"not declared in {ctx.flow.kind} `{ctx.info.qname}`",
@@ -166,7 +167,7 @@ class FlowChecker:
         name = var.name
         if name in IMPLICIT:
             self.error(
-                "NF202",
+                Code.VARIABLE_DECLARED_TWICE,
                 f"`${name}` is a built-in variable and cannot be declared",
                 var.span,
                 label="choose another name",
@@ -174,7 +175,7 @@ class FlowChecker:
         elif name in ctx.types:
             first = ctx.spans[name]
             self.error(
-                "NF202",
+                Code.VARIABLE_DECLARED_TWICE,
                 f"variable `${name}` is declared twice",
                 var.span,
                 label="second declaration",
@@ -202,7 +203,7 @@ class FlowChecker:
         if end is not None and returns not in (None, t.NOTHING):
             closing = flow.body.span
             self.error(
-                "NF309",
+                Code.MISSING_RETURN,
                 f"{flow.kind} `{self.ctx.info.qname}` returns {t.describe(returns or t.ERROR)} "
                 "but can end without `return`",
                 Span(
@@ -237,7 +238,7 @@ class FlowChecker:
         handler = stmt.handler
         if handler is not None and isinstance(stmt, ir.For | ir.While):
             self.error(
-                "NF402",
+                Code.HANDLER_ON_LOOP,
                 "a loop cannot have an error handler",
                 handler.span,
                 label="not allowed on `for` or `while`",
@@ -269,7 +270,7 @@ class FlowChecker:
         exprs = self.exprs
         if isinstance(stmt, CLIENT_ACTIVITIES) and not ctx.nanoflow:
             self.error(
-                "NF501",
+                Code.CLIENT_ACTIVITY_IN_MICROFLOW,
                 f"{ACTIVITY_WORDS[type(stmt)]} is a client activity: microflows run on the "
                 "server and cannot use it",
                 stmt.span,
@@ -277,7 +278,7 @@ class FlowChecker:
             )
         if isinstance(stmt, SYNC_ACTIVITIES) and not ctx.nanoflow:
             self.error(
-                "NF502",
+                Code.SYNC_ACTIVITY_IN_MICROFLOW,
                 f"{ACTIVITY_WORDS[type(stmt)]} runs on the device: microflows cannot use it",
                 stmt.span,
                 label="nanoflows only",
@@ -290,14 +291,14 @@ class FlowChecker:
             var_type = self._lookup(stmt.variable)
             if stmt.variable.name in ctx.readonly:
                 self.error(
-                    "NF205",
+                    Code.VARIABLE_CANNOT_CHANGE,
                     f"the loop variable `${stmt.variable.name}` cannot be changed",
                     stmt.variable.span,
                     label="set by the loop",
                 )
             elif stmt.variable.name in IMPLICIT and stmt.variable.name not in ctx.types:
                 self.error(
-                    "NF205",
+                    Code.VARIABLE_CANNOT_CHANGE,
                     f"`${stmt.variable.name}` is a built-in variable and cannot be changed",
                     stmt.variable.span,
                     label="read-only",
@@ -363,7 +364,7 @@ class FlowChecker:
             if stmt.message is None:
                 if not ctx.handlers:
                     self.error(
-                        "NF403",
+                        Code.RAISE_WITHOUT_MESSAGE,
                         "`raise` without a message passes on the error being handled: it is "
                         "only allowed inside `on error { }`",
                         stmt.span,
@@ -377,7 +378,7 @@ class FlowChecker:
             if not ctx.loops:
                 word = "break" if isinstance(stmt, ir.Break) else "continue"
                 self.error(
-                    "NF401",
+                    Code.OUTSIDE_LOOP,
                     f"`{word}` outside a loop",
                     stmt.span,
                     label="not inside `for` or `while`",
@@ -387,7 +388,9 @@ class FlowChecker:
             exprs.expect(stmt.text, t.STRING, "the message text")
             return self.defined
         if isinstance(stmt, ir.ShowPage):
-            page = self.names.resolve_callable(stmt.page, ctx.module, ("page",), "page", "NF108")
+            page = self.names.resolve_callable(
+                stmt.page, ctx.module, ("page",), "page", Code.UNKNOWN_PAGE
+            )
             self.arguments(stmt.arguments, page, stmt.page.span)
             return self.defined
         if isinstance(stmt, ir.ClosePage):
@@ -413,7 +416,7 @@ class FlowChecker:
         if isinstance(stmt, ir.SyncToDevice):
             if ctx.nanoflow:
                 self.error(
-                    "NF503",
+                    Code.SYNC_TO_DEVICE_IN_NANOFLOW,
                     "`synchronize to device` runs on the server: only microflows can use it",
                     stmt.span,
                     label="microflows only",
@@ -429,7 +432,7 @@ class FlowChecker:
         found = self.exprs.check(expr)
         if found not in (t.ERROR, t.EMPTY) and not isinstance(found, t.ObjectType | t.ListType):
             self.error(
-                "NF306",
+                Code.NOT_AN_OBJECT,
                 f"{what} takes objects and lists, not {t.describe(found)}",
                 expr.span,
                 label=f"this is {t.describe(found)}",
@@ -446,7 +449,7 @@ class FlowChecker:
                 declared = self.exprs.check(stmt.value)
                 if declared == t.EMPTY:
                     self.error(
-                        "NF204",
+                        Code.VARIABLE_TYPE_UNKNOWN,
                         f"cannot tell the type of `${stmt.variable.name}` from `empty`",
                         stmt.span,
                         label="give it a type",
@@ -455,7 +458,7 @@ class FlowChecker:
                     declared = t.ERROR
         if declared is None:
             self.error(
-                "NF204",
+                Code.VARIABLE_TYPE_UNKNOWN,
                 f"cannot tell the type of `${stmt.variable.name}`: `declare` needs a type or a "
                 "value",
                 stmt.span,
@@ -483,7 +486,7 @@ class FlowChecker:
         if any(e in self.names.offline for e in lineage[1:]) and verb not in ("create",):
             return
         self.error(
-            "NF504",
+            Code.NOT_OFFLINE,
             f"entity `{entity}` is not in the offline profile: a nanoflow cannot {verb} its "
             "objects",
             span,
@@ -498,7 +501,7 @@ class FlowChecker:
             return found.entity
         if found not in (t.ERROR,) and not (isinstance(found, t.ObjectType)):
             self.error(
-                "NF306",
+                Code.NOT_AN_OBJECT,
                 f"cannot {verb} `${var.name}`: it is {t.describe(found)}, not an object",
                 var.span,
                 label=f"this is {t.describe(found)}",
@@ -511,7 +514,7 @@ class FlowChecker:
             return found.entity
         if found != t.ERROR:
             self.error(
-                "NF306",
+                Code.NOT_AN_OBJECT,
                 f"cannot {verb} `${var.name}`: it is {t.describe(found)}, not an object or list",
                 var.span,
                 label=f"this is {t.describe(found)}",
@@ -524,7 +527,7 @@ class FlowChecker:
             return found.entity
         if found != t.ERROR:
             self.error(
-                "NF307",
+                Code.NOT_A_LIST,
                 f"cannot {verb} `${var.name}`: it is {t.describe(found)}, not a list",
                 var.span,
                 label=f"this is {t.describe(found)}",
@@ -538,7 +541,7 @@ class FlowChecker:
             name = item.member.text
             if name in seen:
                 self.error(
-                    "NF123",
+                    Code.DUPLICATE_PARAMETER,
                     f"member `{name}` is set twice",
                     item.member.span,
                     label="second assignment",
@@ -550,7 +553,7 @@ class FlowChecker:
                 target = attr.type
                 if attr.is_autonumber:
                     self.error(
-                        "NF315",
+                        Code.MEMBER_CANNOT_BE_SET,
                         f"`{name}` is an AutoNumber: the server assigns it",
                         item.member.span,
                         label="cannot be set",
@@ -559,7 +562,7 @@ class FlowChecker:
                 found = self.names.find_association(item.member, self.ctx.module, entity)
                 if found is None:
                     self.error(
-                        "NF102",
+                        Code.UNKNOWN_MEMBER,
                         f"unknown member `{name}` of entity `{entity}`",
                         item.member.span,
                         label="no attribute or association of that name",
@@ -570,7 +573,7 @@ class FlowChecker:
                 assoc, side = found
                 if side == "target":
                     self.error(
-                        "NF315",
+                        Code.MEMBER_CANNOT_BE_SET,
                         f"`{assoc.qname}` is owned by `{assoc.source}`: set it on that object",
                         item.member.span,
                         label="set from the owner side",
@@ -579,7 +582,7 @@ class FlowChecker:
                     continue
                 if assoc.qname == OWNER_ASSOCIATION:
                     self.error(
-                        "NF315",
+                        Code.MEMBER_CANNOT_BE_SET,
                         "`System.owner` is set by the server to the creating user",
                         item.member.span,
                         label="cannot be set",
@@ -596,7 +599,7 @@ class FlowChecker:
             if isinstance(source, t.ObjectType):
                 if not self.names.is_a(target_info.qname, source.entity):
                     self.error(
-                        "NF312",
+                        Code.NOT_A_SPECIALIZATION,
                         f"cannot cast `${stmt.source.name}` ({source.entity}) to "
                         f"`{target_info.qname}`: it is not a specialization of `{source.entity}`",
                         stmt.entity.span,
@@ -604,7 +607,7 @@ class FlowChecker:
                     )
             elif source != t.ERROR:
                 self.error(
-                    "NF306",
+                    Code.NOT_AN_OBJECT,
                     f"cannot cast `${stmt.source.name}`: it is {t.describe(source)}, not an object",
                     stmt.source.span,
                     label=f"this is {t.describe(source)}",
@@ -620,7 +623,7 @@ class FlowChecker:
             for item in stmt.sort:
                 if item.attribute.text not in info.attributes:
                     self.error(
-                        "NF102",
+                        Code.UNKNOWN_MEMBER,
                         f"unknown attribute `{item.attribute.text}` of entity `{entity}`",
                         item.attribute.span,
                         label="cannot sort by it",
@@ -631,7 +634,7 @@ class FlowChecker:
                 found = self.exprs.check(expr)
                 if not (t.is_integral(found) or found == t.ERROR):
                     self.error(
-                        "NF304",
+                        Code.VALUE_TYPE,
                         f"`{clause}` must be an Integer, not {t.describe(found)}",
                         expr.span,
                         label=f"this is {t.describe(found)}",
@@ -649,7 +652,7 @@ class FlowChecker:
             found = self.names.find_association(stmt.association, self.ctx.module, source)
             if found is None:
                 self.error(
-                    "NF103",
+                    Code.UNKNOWN_ASSOCIATION,
                     f"unknown association `{stmt.association.text}` of entity `{source}`",
                     stmt.association.span,
                     label="no association of that name",
@@ -674,26 +677,26 @@ class FlowChecker:
         callee: CallableInfo | None = None
         if kind == "nanoflow":
             callee = self.names.resolve_callable(
-                stmt.target, ctx.module, ("nanoflow",), "nanoflow", "NF106"
+                stmt.target, ctx.module, ("nanoflow",), "nanoflow", Code.UNKNOWN_FLOW
             )
             if not ctx.nanoflow:
                 self.error(
-                    "NF506",
+                    Code.NANOFLOW_FROM_MICROFLOW,
                     "a microflow cannot call a nanoflow: nanoflows run on the device",
                     stmt.span,
                     label="microflows call microflows",
                 )
         elif kind == "microflow":
             callee = self.names.resolve_callable(
-                stmt.target, ctx.module, ("microflow",), "microflow", "NF106"
+                stmt.target, ctx.module, ("microflow",), "microflow", Code.UNKNOWN_FLOW
             )
         else:
             callee = self.names.resolve_callable(
-                stmt.target, ctx.module, ("action",), "action", "NF109"
+                stmt.target, ctx.module, ("action",), "action", Code.UNKNOWN_ACTION
             )
             if not ctx.nanoflow:
                 self.error(
-                    "NF510",
+                    Code.ACTION_FROM_MICROFLOW,
                     "actions run on the device: a microflow cannot call them",
                     stmt.span,
                     label="nanoflows only",
@@ -703,7 +706,7 @@ class FlowChecker:
             for name, param_type in callee.parameters.items():
                 if not (t.is_primitive(param_type) or param_type == t.ERROR):
                     self.error(
-                        "NF505",
+                        Code.MICROFLOW_CALL_NOT_PRIMITIVE,
                         f"microflow `{callee.qname}` takes `${name}` of type "
                         f"{t.describe(param_type)}: a nanoflow can pass only primitive values "
                         "to a microflow",
@@ -716,7 +719,7 @@ class FlowChecker:
                 t.is_primitive(returns) or returns in (t.NOTHING, t.ERROR)
             ):
                 self.error(
-                    "NF505",
+                    Code.MICROFLOW_CALL_NOT_PRIMITIVE,
                     f"microflow `{callee.qname}` returns {t.describe(returns)}: a nanoflow can "
                     "receive only primitive values from a microflow",
                     stmt.target.span,
@@ -730,7 +733,7 @@ class FlowChecker:
                 result = callee.returns or t.NOTHING
                 if result == t.NOTHING:
                     self.error(
-                        "NF316",
+                        Code.NO_CALL_RESULT,
                         f"{callee.kind} `{callee.qname}` returns nothing: there is no value for "
                         f"`${stmt.output.name}`",
                         stmt.output.span,
@@ -749,7 +752,7 @@ class FlowChecker:
             name = arg.name.text
             if name in seen:
                 self.error(
-                    "NF123",
+                    Code.DUPLICATE_PARAMETER,
                     f"argument `{name}` is given twice",
                     arg.name.span,
                     label="second value",
@@ -763,7 +766,7 @@ class FlowChecker:
             expected = callee.parameters.get(name)
             if expected is None:
                 self.error(
-                    "NF111",
+                    Code.UNKNOWN_ARGUMENT,
                     f"{callee.kind} `{callee.qname}` has no parameter `{name}`",
                     arg.name.span,
                     label="unknown argument",
@@ -777,7 +780,7 @@ class FlowChecker:
             missing = [p for p in callee.parameters if p not in seen]
             if missing:
                 self.error(
-                    "NF112",
+                    Code.MISSING_ARGUMENT,
                     f"missing argument{'s' if len(missing) > 1 else ''} "
                     + ", ".join(f"`{m}`" for m in missing)
                     + f" for {callee.kind} `{callee.qname}`",
@@ -796,7 +799,7 @@ class FlowChecker:
             )
             if not fits:
                 self.error(
-                    "NF304",
+                    Code.VALUE_TYPE,
                     f"cannot {verb} a list of {entity}: the value is {t.describe(found)}",
                     stmt.value.span,
                     label=f"expected an object or list of {entity}",
@@ -825,7 +828,7 @@ class FlowChecker:
             enum_name = subject.enum
         elif subject not in (t.BOOLEAN, t.ERROR):
             self.error(
-                "NF311",
+                Code.CASE_VALUE_TYPE,
                 f"`switch` needs an enumeration or Boolean value, not {t.describe(subject)}",
                 stmt.subject.span,
                 label=f"this is {t.describe(subject)}",
@@ -839,7 +842,10 @@ class FlowChecker:
                 key = value.name if value.kind == "name" else value.kind
                 if key in covered:
                     self.error(
-                        "NF404", f"case `{key}` appears twice", value.span, label="duplicate"
+                        Code.DUPLICATE_CASE,
+                        f"case `{key}` appears twice",
+                        value.span,
+                        label="duplicate",
                     )
                 covered.add(key)
                 if subject == t.ERROR:
@@ -847,7 +853,7 @@ class FlowChecker:
                 if value.kind == "name" and value.name not in values:
                     if enum_name:
                         self.error(
-                            "NF105",
+                            Code.UNKNOWN_ENUMERATION_VALUE,
                             f"unknown value `{value.name}` of enumeration `{enum_name}`",
                             value.span,
                             label="no value of that name",
@@ -855,7 +861,7 @@ class FlowChecker:
                         )
                     else:
                         self.error(
-                            "NF311",
+                            Code.CASE_VALUE_TYPE,
                             f"`{value.name}` is not a Boolean value",
                             value.span,
                             label="no such case",
@@ -863,7 +869,7 @@ class FlowChecker:
                         )
                 elif value.kind in ("true", "false") and subject != t.BOOLEAN:
                     self.error(
-                        "NF311",
+                        Code.CASE_VALUE_TYPE,
                         f"`{value.kind}` is not a value of `{enum_name}`",
                         value.span,
                         label="no such case",
@@ -881,7 +887,7 @@ class FlowChecker:
             if subject != t.ERROR and missing:
                 if enum_name:
                     self.error(
-                        "NF310",
+                        Code.SWITCH_MISSES_VALUES,
                         f"`switch` on `{enum_name}` does not cover "
                         + ", ".join(f"`{m}`" for m in missing)
                         + " and has no `else`",
@@ -905,7 +911,7 @@ class FlowChecker:
         source = found.entity if isinstance(found, t.ObjectType) else None
         if found != t.ERROR and source is None:
             self.error(
-                "NF306",
+                Code.NOT_AN_OBJECT,
                 f"`switch type` needs an object, not {t.describe(found)}",
                 stmt.variable.span,
                 label=f"this is {t.describe(found)}",
@@ -917,7 +923,7 @@ class FlowChecker:
             if info is not None:
                 if info.qname in seen:
                     self.error(
-                        "NF404",
+                        Code.DUPLICATE_CASE,
                         f"case `{info.qname}` appears twice",
                         case.entity.span,
                         label="duplicate",
@@ -925,7 +931,7 @@ class FlowChecker:
                 seen.add(info.qname)
                 if source is not None and not self.names.is_a(info.qname, source):
                     self.error(
-                        "NF312",
+                        Code.NOT_A_SPECIALIZATION,
                         f"`{info.qname}` is not a specialization of `{source}`",
                         case.entity.span,
                         label="can never match",
@@ -948,7 +954,7 @@ class FlowChecker:
             element = t.ObjectType(iterable.entity)
         elif iterable != t.ERROR:
             self.error(
-                "NF307",
+                Code.NOT_A_LIST,
                 f"`for` iterates over a list, not {t.describe(iterable)}",
                 stmt.iterable.span,
                 label=f"this is {t.describe(iterable)}",
@@ -968,7 +974,7 @@ class FlowChecker:
         if stmt.value is None:
             if returns not in (None, t.NOTHING):
                 self.error(
-                    "NF308",
+                    Code.RETURN_TYPE,
                     f"{flow.kind} `{self.ctx.info.qname}` must return "
                     f"{t.describe(returns or t.ERROR)}",
                     stmt.span,
@@ -978,7 +984,7 @@ class FlowChecker:
         if returns in (None, t.NOTHING):
             self.exprs.check(stmt.value)
             self.error(
-                "NF308",
+                Code.RETURN_TYPE,
                 f"{flow.kind} `{self.ctx.info.qname}` has no return type, so `return` takes no "
                 "value",
                 stmt.value.span,
@@ -990,7 +996,7 @@ class FlowChecker:
         actual = self.exprs.check(stmt.value, returns)
         if not assignable(actual, returns, self.names):
             self.error(
-                "NF308",
+                Code.RETURN_TYPE,
                 f"{flow.kind} `{self.ctx.info.qname}` returns {t.describe(returns)}, not "
                 f"{t.describe(actual)}",
                 stmt.value.span,

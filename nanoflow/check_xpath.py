@@ -5,6 +5,7 @@ from __future__ import annotations
 from nanoflow import ir
 from nanoflow import types as t
 from nanoflow.check_expressions import ExpressionChecker, comparable
+from nanoflow.codes import Code
 from nanoflow.names import OWNER_ASSOCIATION, suggest
 
 
@@ -33,7 +34,7 @@ class XPathChecker:
             operand = self._operand(expr.operand, entity, None)
             if operand not in (t.BOOLEAN, t.ERROR):
                 self.exprs.error(
-                    "NF313",
+                    Code.XPATH_TYPE,
                     f"a constraint on its own must be a Boolean attribute, not "
                     f"{t.describe(operand)}",
                     expr.span,
@@ -45,7 +46,7 @@ class XPathChecker:
             for node, found in ((expr.path, path), (expr.value, value)):
                 if found not in (t.ERROR, t.EMPTY) and not t.is_string(found):
                     self.exprs.error(
-                        "NF313",
+                        Code.XPATH_TYPE,
                         f"`{expr.name}` works on strings, not {t.describe(found)}",
                         node.span,
                         label=f"this is {t.describe(found)}",
@@ -57,7 +58,7 @@ class XPathChecker:
                 return
             if not comparable(left, right, expr.op, self.names):
                 self.exprs.error(
-                    "NF313",
+                    Code.XPATH_TYPE,
                     f"cannot compare {t.describe(left)} with {t.describe(right)} in XPath",
                     expr.span,
                     label=f"{t.describe(left)} {expr.op} {t.describe(right)}",
@@ -68,7 +69,7 @@ class XPathChecker:
             return self._path(node, entity)
         if isinstance(node, ir.Variable | ir.MemberPath) and not self.allow_variables:
             self.exprs.error(
-                "NF601",
+                Code.ACCESS_RULE_VARIABLE,
                 "this XPath runs on the server for every user: it cannot use flow variables",
                 node.span,
                 label="no variables here",
@@ -92,7 +93,7 @@ class XPathChecker:
             if attr is not None:
                 if index != len(steps) - 1:
                     self.exprs.error(
-                        "NF313",
+                        Code.XPATH_TYPE,
                         f"`{step.text}` is an attribute: a path cannot go on after it",
                         steps[index + 1].span,
                         label="nothing to follow",
@@ -104,7 +105,7 @@ class XPathChecker:
                 found = None
             if found is None:
                 self.exprs.error(
-                    "NF102",
+                    Code.UNKNOWN_MEMBER,
                     f"unknown member `{step.text}` of entity `{current}`",
                     step.span,
                     label="no attribute or association of that name",

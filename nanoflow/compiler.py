@@ -13,6 +13,7 @@ from nanoflow import ir
 from nanoflow import types as t
 from nanoflow.check_declarations import DeclarationChecker
 from nanoflow.check_flows import FlowChecker
+from nanoflow.codes import Code
 from nanoflow.diagnostics import CompileError, Diagnostic, DiagnosticSink
 from nanoflow.gc_pause import gc_paused
 from nanoflow.names import CallableInfo, EntityInfo, NameTable
@@ -100,7 +101,7 @@ def _compile(sources: Sequence[SourceFile]) -> CompileResult:
             continue
         if tree.module.text in builtin_names:
             sink.error(
-                "NF006",
+                Code.BAD_FILES,
                 f"module `{tree.module.text}` is built in: an app cannot add to it",
                 tree.module.span,
                 label="choose another module name",
@@ -151,10 +152,10 @@ def read_sources(path: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Read an app's files; a missing path or an empty directory is a diagnostic."""
     where = Span(str(path), 1, 1, 1, 1)
     if not path.exists():
-        return [], [Diagnostic("NF006", f"no such file or directory: {path}", where)]
+        return [], [Diagnostic(Code.BAD_FILES, f"no such file or directory: {path}", where)]
     files = find_sources(path)
     if not files:
-        return [], [Diagnostic("NF006", f"no `.nf` files in {path}", where)]
+        return [], [Diagnostic(Code.BAD_FILES, f"no `.nf` files in {path}", where)]
     sources = []
     problems = []
     for file in files:
@@ -162,7 +163,9 @@ def read_sources(path: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
             sources.append(SourceFile.read(file))
         except (OSError, UnicodeDecodeError) as error:
             problems.append(
-                Diagnostic("NF006", f"cannot read {file}: {error}", Span(str(file), 1, 1, 1, 1))
+                Diagnostic(
+                    Code.BAD_FILES, f"cannot read {file}: {error}", Span(str(file), 1, 1, 1, 1)
+                )
             )
     return sources, problems
 

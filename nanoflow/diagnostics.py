@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from nanoflow.codes import Code
 from nanoflow.source import Span
 
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One problem found in an app, with a stable code (`NF201`)."""
+    """One problem found in an app, with a stable code (`Code.UNKNOWN_VARIABLE`, `NF201`)."""
 
-    code: str
+    code: Code
     message: str
     span: Span
     label: str = ""
@@ -46,7 +47,7 @@ class DiagnosticSink:
         self._seen: set[tuple[str, Span, str]] = set()
 
     def error(
-        self, code: str, message: str, span: Span, *, label: str = "", help: str = ""
+        self, code: Code, message: str, span: Span, *, label: str = "", help: str = ""
     ) -> None:
         key = (code, span, message)
         if key in self._seen:

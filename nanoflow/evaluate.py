@@ -13,6 +13,7 @@ from typing import Any
 
 from nanoflow import ir
 from nanoflow import types as t
+from nanoflow.codes import Code
 from nanoflow.compiler import App, compile_sources
 from nanoflow.diagnostics import CompileError, Diagnostic
 from nanoflow.source import SourceFile, Span
@@ -103,7 +104,7 @@ def _map(diagnostic: Diagnostic, first_line: int, expression: str) -> Diagnostic
     else:  # the wrapper's closing line: the expression ended too early
         end = len(lines[-1]) + 1
         mapped = Span(EXPRESSION_FILE, len(lines), end, len(lines), end + 1)
-        if diagnostic.code == "NF001":
+        if diagnostic.code == Code.UNEXPECTED_TOKEN:
             message = "unexpected end of the expression"
     if label.startswith("expected "):  # the wrapper's statements and braces are not the user's
         wanted = [w for w in re.split(r", | or ", label[9:]) if w not in _WRAPPER_WORDS]
@@ -132,7 +133,7 @@ def prepare(expression: str, variables: dict[str, Any]) -> Prepared:
     """Compile an expression; raises `CompileError` with diagnostics on the expression text."""
     text, first_line = _source(expression, variables, None)
     result = compile_sources([SourceFile("<eval>", text)])
-    if [d.code for d in result.diagnostics] == ["NF204"]:
+    if [d.code for d in result.diagnostics] == [Code.VARIABLE_TYPE_UNKNOWN]:
         # the expression is `empty` itself: its value is empty, whatever the type
         text, first_line = _source("empty", variables, None, discard=True)
         result = compile_sources([SourceFile("<eval>", text)])

@@ -12,6 +12,7 @@ from typing import Any, cast
 from lark import Token, Transformer
 
 from nanoflow import ir
+from nanoflow.codes import Code
 from nanoflow.diagnostics import DiagnosticSink
 from nanoflow.source import Span
 
@@ -614,7 +615,7 @@ class Lowering(Transformer[Token, Any]):
         count = int(c[2]) if len(c) > 2 else 1
         if count < 1:
             self.sink.error(
-                "NF004",
+                Code.INVALID_LITERAL,
                 "`close page` needs a count of at least 1",
                 self._sp(c[2]),
                 label="closes no page",

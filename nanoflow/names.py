@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from nanoflow import ir
 from nanoflow import types as t
+from nanoflow.codes import Code
 from nanoflow.diagnostics import DiagnosticSink
 from nanoflow.source import Span
 
@@ -152,14 +153,14 @@ class NameTable:
     def _check_name(self, ident: ir.Ident, what: str) -> None:
         if ident.text in GRAMMAR_WORDS:
             self.sink.error(
-                "NF007",
+                Code.RESERVED_NAME,
                 f"`{ident.text}` is a word of the language and cannot name {what}",
                 ident.span,
                 label="choose another name",
             )
         elif ident.text in t.TYPE_NAMES and what in ("an entity", "an enumeration"):
             self.sink.error(
-                "NF007",
+                Code.RESERVED_NAME,
                 f"`{ident.text}` is a type name and cannot name {what}",
                 ident.span,
                 label="choose another name",
@@ -169,7 +170,7 @@ class NameTable:
         previous = table.get(qname)
         if previous is not None:
             self.sink.error(
-                "NF120",
+                Code.DUPLICATE_DECLARATION,
                 f"`{qname}` is declared twice",
                 ident.span,
                 label=f"second declaration of {what}",
@@ -203,7 +204,7 @@ class NameTable:
                     self._check_name(attr.name, "an attribute")
                     if attr.name.text in info.own_attributes:
                         self.sink.error(
-                            "NF121",
+                            Code.DUPLICATE_MEMBER,
                             f"attribute `{attr.name.text}` is declared twice in entity `{qname}`",
                             attr.name.span,
                             label="second declaration",
@@ -230,7 +231,7 @@ class NameTable:
                     self._check_name(value.name, "an enumeration value")
                     if value.name.text in values:
                         self.sink.error(
-                            "NF122",
+                            Code.DUPLICATE_ENUMERATION_VALUE,
                             f"enumeration value `{value.name.text}` is declared twice in `{qname}`",
                             value.name.span,
                             label="second declaration",
@@ -300,7 +301,7 @@ class NameTable:
                 for name, attr in part.own_attributes.items():
                     if name in merged and part is info and attr.decl is not None:
                         self.sink.error(
-                            "NF121",
+                            Code.DUPLICATE_MEMBER,
                             f"attribute `{name}` of `{info.qname}` is already inherited from "
                             f"`{merged[name].entity}`",
                             attr.decl.name.span,
@@ -332,7 +333,7 @@ class NameTable:
                 name = param.variable.name
                 if name in params:
                     self.sink.error(
-                        "NF123",
+                        Code.DUPLICATE_PARAMETER,
                         f"parameter `${name}` is declared twice",
                         param.variable.span,
                         label="second declaration",
@@ -350,7 +351,7 @@ class NameTable:
                 if entity.qname in self.offline:
                     first = self.offline[entity.qname].span
                     self.sink.error(
-                        "NF124",
+                        Code.OFFLINE_ENTITY_TWICE,
                         f"entity `{entity.qname}` is listed twice in the offline profile",
                         entry.entity.span,
                         label="second entry",
@@ -374,7 +375,7 @@ class NameTable:
                 assert decl is not None and decl.extends is not None
                 through = chain[-1] if chain else current
                 self.sink.error(
-                    "NF125",
+                    Code.INHERITANCE_CYCLE,
                     f"entity `{info.qname}` extends itself through `{through}`",
                     decl.extends.span,
                     label="inheritance cycle",
@@ -393,7 +394,7 @@ class NameTable:
 
     def _unknown(
         self,
-        code: str,
+        code: Code,
         what: str,
         ident: ir.Ident,
         candidates: Iterable[str],
@@ -425,14 +426,14 @@ class NameTable:
     ) -> EntityInfo | None:
         info = self.entities.get(self.qualify(ident.text, module))
         if info is None and report:
-            self._unknown("NF101", "entity", ident, self.entities, module)
+            self._unknown(Code.UNKNOWN_ENTITY, "entity", ident, self.entities, module)
         return info
 
     def resolve_enum(self, ident: ir.Ident, module: str) -> EnumInfo | None:
         return self.enums.get(self.qualify(ident.text, module))
 
     def resolve_callable(
-        self, ident: ir.Ident, module: str, kinds: tuple[str, ...], what: str, code: str
+        self, ident: ir.Ident, module: str, kinds: tuple[str, ...], what: str, code: Code
     ) -> CallableInfo | None:
         info = self.callables.get(self.qualify(ident.text, module))
         if info is None or info.kind not in kinds:
@@ -453,7 +454,7 @@ class NameTable:
     def resolve_role(self, ident: ir.Ident, module: str) -> RoleInfo | None:
         info = self.roles.get(self.qualify(ident.text, module))
         if info is None:
-            self._unknown("NF107", "role", ident, self.roles, module)
+            self._unknown(Code.UNKNOWN_ROLE, "role", ident, self.roles, module)
         return info
 
     def resolve_type(self, ref: ir.TypeRef, module: str, attribute: bool = False) -> t.Type:
@@ -467,7 +468,7 @@ class NameTable:
         if text in t.PRIMITIVE_NAMES:
             if ref.length is not None and text != "String":
                 self.sink.error(
-                    "NF304",
+                    Code.VALUE_TYPE,
                     f"only String takes a length, not `{text}`",
                     ref.span,
                     label="remove the length",
@@ -482,7 +483,7 @@ class NameTable:
         if entity is not None:
             if attribute:
                 self.sink.error(
-                    "NF104",
+                    Code.UNKNOWN_TYPE,
                     f"`{entity.qname}` is an entity; attributes have primitive or enumeration "
                     "types",
                     ref.name.span,
@@ -492,7 +493,7 @@ class NameTable:
                 return t.ERROR
             return t.ObjectType(entity.qname)
         pool = [*self.enums] + ([] if attribute else list(self.entities))
-        self._unknown("NF104", "type", ref.name, pool, module, t.PRIMITIVE_NAMES)
+        self._unknown(Code.UNKNOWN_TYPE, "type", ref.name, pool, module, t.PRIMITIVE_NAMES)
         return t.ERROR
 
     def is_a(self, entity: str, ancestor: str) -> bool:

@@ -14,6 +14,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from nanoflow import ir
+from nanoflow.codes import Code
 from nanoflow.diagnostics import Diagnostic
 from nanoflow.gc_pause import gc_paused
 from nanoflow.lowering import Lowering
@@ -191,7 +192,7 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
             line = source.line_count
             col = len(source.line(line)) + 1
             span = Span(source.path, line, col, line, col + 1)
-            code = "NF003"
+            code = Code.UNEXPECTED_END
             message = "unexpected end of file"
         else:
             span = Span(
@@ -201,11 +202,11 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
                 token.end_line or token.line or 1,
                 token.end_column or (token.column or 1) + 1,
             )
-            code = "NF001"
+            code = Code.UNEXPECTED_TOKEN
             message = f"unexpected {_describe_token(token)}"
             if str(token) == "/" and source.text.startswith("/*", token.start_pos or 0):
                 return Diagnostic(
-                    "NF002",
+                    Code.UNEXPECTED_CHARACTER,
                     "unterminated block comment",
                     span,
                     label="this comment is never closed",
@@ -266,12 +267,14 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
         else:
             message = f"unexpected character `{char}`"
         label = "not part of the language"
-        return Diagnostic("NF002", message, span, label=label, help=help_text)
+        return Diagnostic(Code.UNEXPECTED_CHARACTER, message, span, label=label, help=help_text)
     if isinstance(error, UnexpectedEOF):
         line = source.line_count
         col = len(source.line(line)) + 1
         span = Span(source.path, line, col, line, col + 1)
         words = describe_expected(set(error.expected), parser)
-        return Diagnostic("NF003", "unexpected end of file", span, label=f"expected {_join(words)}")
+        return Diagnostic(
+            Code.UNEXPECTED_END, "unexpected end of file", span, label=f"expected {_join(words)}"
+        )
     span = Span(source.path, 1, 1, 1, 2)  # pragma: no cover - lark raises only the above
-    return Diagnostic("NF001", str(error), span)  # pragma: no cover
+    return Diagnostic(Code.UNEXPECTED_TOKEN, str(error), span)  # pragma: no cover
