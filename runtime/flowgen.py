@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import CodeType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from nanoflow import ir
 from nanoflow import types as t
@@ -16,48 +16,11 @@ from nanoflow.runtime.exprgen import Constants, ExprGen
 from nanoflow.runtime.query import Query
 from nanoflow.runtime.values import EnumValue
 from nanoflow.source import Span
+from nanoflow.statements import ACTIVITIES, handlers
 
 if TYPE_CHECKING:
     from nanoflow.compiler import App
     from nanoflow.names import CallableInfo
-
-ACTIVITY_NAMES: dict[type, str] = {
-    ir.Declare: "declare",
-    ir.Set: "set",
-    ir.CreateObject: "create",
-    ir.CreateList: "create list",
-    ir.Cast: "cast",
-    ir.RetrieveDb: "retrieve",
-    ir.RetrieveAssoc: "retrieve",
-    ir.Call: "call",
-    ir.Change: "change",
-    ir.Commit: "commit",
-    ir.Rollback: "rollback",
-    ir.Delete: "delete",
-    ir.Add: "add",
-    ir.Remove: "remove",
-    ir.Clear: "clear",
-    ir.If: "if",
-    ir.Switch: "switch",
-    ir.SwitchType: "switch type",
-    ir.For: "for",
-    ir.While: "while",
-    ir.Return: "return",
-    ir.Raise: "raise",
-    ir.Break: "break",
-    ir.Continue: "continue",
-    ir.ShowMessage: "show message",
-    ir.ShowPage: "show page",
-    ir.ClosePage: "close page",
-    ir.ValidationFeedback: "validation feedback",
-    ir.Log: "log",
-    ir.SyncAll: "synchronize all",
-    ir.SyncUnsynchronized: "synchronize unsynchronized",
-    ir.SyncSelected: "synchronize",
-    ir.CancelSync: "cancel synchronization",
-    ir.ClearFromDevice: "clear from device",
-    ir.SyncToDevice: "synchronize to device",
-}
 
 
 @dataclass
@@ -82,7 +45,10 @@ class CompiledFlow:
 
 
 class FlowGen:
-    """Generates the Python source of one flow."""
+    """Generates the Python source of one flow: one `_<IR class>` method per statement kind."""
+
+    # Each statement kind's `_<IR class>` method (`nanoflow.statements.handlers`, set below).
+    generators: ClassVar[dict[type[ir.StmtBase], Any]] = {}
 
     def __init__(self, app: App, module: str, flow: ir.Flow, info: CallableInfo) -> None:
         self.app = app
@@ -109,10 +75,9 @@ class FlowGen:
         self._labels += 1
         return f"_{prefix}{self._labels}"
 
-    def mark(self, stmt: ir.Node) -> None:
+    def mark(self, stmt: ir.Stmt) -> None:
         """The next emitted line starts the code of `stmt`."""
-        name = ACTIVITY_NAMES.get(type(stmt), type(stmt).__name__.lower())
-        self.line_spans[len(self.lines) + 2] = (stmt.span, name)
+        self.line_spans[len(self.lines) + 2] = (stmt.span, ACTIVITIES[type(stmt)].name)
 
     def const(self, value: Any, hint: str = "k") -> str:
         return self.consts.add(value, hint)
@@ -235,8 +200,7 @@ class FlowGen:
             self.nested(body)
 
     def activity(self, stmt: ir.Stmt) -> None:
-        method = getattr(self, "_" + type(stmt).__name__)
-        method(stmt)
+        self.generators[type(stmt)](self, stmt)
 
     def target_value(self, value: ir.Expr, target: t.Type | None) -> str:
         return self.exprs.coerce(value, target)
@@ -515,6 +479,9 @@ class FlowGen:
 
     def _SyncToDevice(self, s: ir.SyncToDevice) -> None:
         self.emit(f"await _rt.synchronize_to_device({self.expr(s.value)})")
+
+
+FlowGen.generators = handlers(FlowGen, "_")
 
 
 def _mentioned_variables(node: Any) -> set[str]:
