@@ -12,13 +12,14 @@ from nanoflow.codes import Code
 from nanoflow.diagnostics import DiagnosticSink
 from nanoflow.functions import (
     FUNCTIONS,
-    LIST_FUNCTIONS,
     STRING_OVERLOADS,
     Signature,
     all_function_names,
     kind_accepts,
     kind_words,
+    list_function_of,
 )
+from nanoflow.list_functions import LIST_FUNCTIONS, ListFunction, Shape
 from nanoflow.names import NameTable, suggest
 from nanoflow.source import Span
 
@@ -473,13 +474,14 @@ class ExpressionChecker:
         if name in LIST_FUNCTIONS and args:
             first_arg = args[0]
             first = self.check(first_arg) if not isinstance(first_arg, ir.SortKey) else t.ERROR
-            if isinstance(first, t.ListType) or name not in STRING_OVERLOADS:
-                return self.list_function(call, first)
+            listed = list_function_of(name, first)
+            if listed is not None:
+                return self.list_function(call, listed, first)
             return self.signature_call(call, STRING_OVERLOADS[name], first)
         signature = FUNCTIONS.get(name) or STRING_OVERLOADS.get(name)
         if signature is None:
             if name in LIST_FUNCTIONS:
-                return self.list_function(call, t.ERROR)
+                return self.list_function(call, LIST_FUNCTIONS[name], t.ERROR)
             self.error(
                 Code.UNKNOWN_FUNCTION,
                 f"unknown function `{name}`",
@@ -621,127 +623,154 @@ class ExpressionChecker:
         finally:
             self._extra.pop()
 
-    def list_function(self, call: ir.FunctionCall, first: t.Type) -> t.Type:
+    def list_function(self, call: ir.FunctionCall, fn: ListFunction, first: t.Type) -> t.Type:
+        """A list function (LANGUAGE.md 8.2): its arguments are checked by its shape."""
+        entity = self._list_arg(call, first)
+        return LIST_CHECKS[fn.shape](self, call, fn, entity)
+
+    def _list_result(self, fn: ListFunction, entity: str | None, attr: t.Type) -> t.Type:
+        result = fn.result
+        if result == "object":
+            return t.ObjectType(entity) if entity else t.ERROR
+        if result == "list":
+            return t.ListType(entity) if entity else t.ERROR
+        if result == "sum":
+            return t.LONG if t.is_integral(attr) else attr
+        if result == "attribute":
+            return attr
+        return {"Integer": t.INTEGER, "Boolean": t.BOOLEAN, "Decimal": t.DECIMAL}[result]
+
+    def _list_whole(self, call: ir.FunctionCall, fn: ListFunction, entity: str | None) -> t.Type:
+        self._arity(call, 1, 1)
+        return self._list_result(fn, entity, t.ERROR)
+
+    def _list_aggregate(
+        self, call: ir.FunctionCall, fn: ListFunction, entity: str | None
+    ) -> t.Type:
         name = call.name.text
         args = call.args
-        entity = self._list_arg(call, first)
-        listed = t.ListType(entity) if entity else t.ERROR
+        if not self._arity(call, 2, 2):
+            return t.ERROR
+        attr = self._attribute_arg(call, args[1], entity, allow_ref=False)
+        dated = fn.result == "attribute" and attr == t.DATETIME
+        if attr != t.ERROR and not t.is_numeric(attr) and not dated:
+            self.error(
+                Code.ARGUMENT_TYPE,
+                f"`{name}` needs a numeric attribute, not {t.describe(attr)}",
+                args[1].span,
+                label=f"this attribute is {t.describe(attr)}",
+            )
+            return t.ERROR
+        return self._list_result(fn, entity, attr)
+
+    def _list_search(self, call: ir.FunctionCall, fn: ListFunction, entity: str | None) -> t.Type:
+        name = call.name.text
+        args = call.args
+        if not self._arity(call, 3, 3):
+            return t.ERROR
+        attr = self._attribute_arg(call, args[1], entity, allow_ref=True)
+        value_arg = args[2]
+        if isinstance(value_arg, ir.SortKey):
+            self._plain_args(call)
+        else:
+            value = self.check(value_arg, attr)
+            if attr != t.ERROR and not comparable(attr, value, "=", self.names):
+                self.error(
+                    Code.ARGUMENT_TYPE,
+                    f"argument 3 of `{name}` must be {t.describe(attr)}, not {t.describe(value)}",
+                    value_arg.span,
+                    label=f"this is {t.describe(value)}",
+                )
+        return self._list_result(fn, entity, attr)
+
+    def _list_condition(
+        self, call: ir.FunctionCall, fn: ListFunction, entity: str | None
+    ) -> t.Type:
+        name = call.name.text
+        args = call.args
         obj = t.ObjectType(entity) if entity else t.ERROR
-        if name in ("count", "isEmpty", "head", "tail", "length"):
-            self._arity(call, 1, 1)
-            return {"count": t.INTEGER, "length": t.INTEGER, "isEmpty": t.BOOLEAN, "head": obj}.get(
-                name, listed
+        if not self._arity(call, 2, 2):
+            return t.ERROR
+        expr = args[1]
+        if isinstance(expr, ir.SortKey):
+            self._plain_args(call)
+            return t.ERROR
+        result = self._with_current(expr, {"currentObject": obj}, t.BOOLEAN)
+        if result not in (t.BOOLEAN, t.ERROR):
+            self.error(
+                Code.ARGUMENT_TYPE,
+                f"the condition of `{name}` must be a Boolean, not {t.describe(result)}",
+                expr.span,
+                label="use `$currentObject` to test each object",
             )
-        if name in ("sum", "average", "minimum", "maximum"):
-            if not self._arity(call, 2, 2):
-                return t.ERROR
-            attr = self._attribute_arg(call, args[1], entity, allow_ref=False)
-            dated = name in ("minimum", "maximum") and attr == t.DATETIME
-            if attr != t.ERROR and not t.is_numeric(attr) and not dated:
-                self.error(
-                    Code.ARGUMENT_TYPE,
-                    f"`{name}` needs a numeric attribute, not {t.describe(attr)}",
-                    args[1].span,
-                    label=f"this attribute is {t.describe(attr)}",
-                )
-                return t.ERROR
-            if name == "average":
-                return t.DECIMAL
-            if name == "sum" and t.is_integral(attr):
-                return t.LONG
-            return attr
-        if name in ("find", "filter"):
-            if not self._arity(call, 3, 3):
-                return t.ERROR
-            attr = self._attribute_arg(call, args[1], entity, allow_ref=True)
-            value_arg = args[2]
-            if isinstance(value_arg, ir.SortKey):
-                self._plain_args(call)
-            else:
-                value = self.check(value_arg, attr)
-                if attr != t.ERROR and not comparable(attr, value, "=", self.names):
-                    self.error(
-                        Code.ARGUMENT_TYPE,
-                        f"argument 3 of `{name}` must be {t.describe(attr)}, not "
-                        f"{t.describe(value)}",
-                        value_arg.span,
-                        label=f"this is {t.describe(value)}",
-                    )
-            return obj if name == "find" else listed
-        if name in ("findWhere", "filterWhere", "all", "any"):
-            if not self._arity(call, 2, 2):
-                return t.ERROR
-            expr = args[1]
-            if isinstance(expr, ir.SortKey):
-                self._plain_args(call)
-                return t.ERROR
-            result = self._with_current(expr, {"currentObject": obj}, t.BOOLEAN)
-            if result not in (t.BOOLEAN, t.ERROR):
-                self.error(
-                    Code.ARGUMENT_TYPE,
-                    f"the condition of `{name}` must be a Boolean, not {t.describe(result)}",
-                    expr.span,
-                    label="use `$currentObject` to test each object",
-                )
-            if name in ("all", "any"):
-                return t.BOOLEAN
-            return obj if name == "findWhere" else listed
-        if name == "sort":
-            if not self._arity(call, 2, None):
-                return t.ERROR
-            for key in args[1:]:
-                self._attribute_arg(call, key, entity, allow_ref=False)
-            return listed
-        if name in ("union", "intersect", "subtract", "contains", "equals"):
-            if not self._arity(call, 2, 2):
-                return t.ERROR
-            other_arg = args[1]
-            if isinstance(other_arg, ir.SortKey):
-                self._plain_args(call)
-                return t.ERROR
-            other = self.check(other_arg)
-            fits = other in (t.ERROR, t.EMPTY) or (
-                isinstance(other, t.ObjectType | t.ListType)
-                and (entity is None or join(other.__class__(entity), other, self.names) is not None)
+        return self._list_result(fn, entity, t.ERROR)
+
+    def _list_sort(self, call: ir.FunctionCall, fn: ListFunction, entity: str | None) -> t.Type:
+        if not self._arity(call, 2, None):
+            return t.ERROR
+        for key in call.args[1:]:
+            self._attribute_arg(call, key, entity, allow_ref=False)
+        return self._list_result(fn, entity, t.ERROR)
+
+    def _list_set(self, call: ir.FunctionCall, fn: ListFunction, entity: str | None) -> t.Type:
+        name = call.name.text
+        if not self._arity(call, 2, 2):
+            return t.ERROR
+        other_arg = call.args[1]
+        if isinstance(other_arg, ir.SortKey):
+            self._plain_args(call)
+            return t.ERROR
+        other = self.check(other_arg)
+        fits = other in (t.ERROR, t.EMPTY) or (
+            isinstance(other, t.ObjectType | t.ListType)
+            and (entity is None or join(other.__class__(entity), other, self.names) is not None)
+        )
+        if not fits:
+            self.error(
+                Code.ARGUMENT_TYPE,
+                f"argument 2 of `{name}` must be an object or list of "
+                f"{entity or 'the same entity'}, not {t.describe(other)}",
+                other_arg.span,
+                label=f"this is {t.describe(other)}",
             )
-            if not fits:
+        return self._list_result(fn, entity, t.ERROR)
+
+    def _list_range(self, call: ir.FunctionCall, fn: ListFunction, entity: str | None) -> t.Type:
+        if not self._arity(call, 3, 3):
+            return t.ERROR
+        for index, arg in enumerate(self._plain_args(call)[1:], start=2):
+            arg_type = self.check(arg)
+            if not kind_accepts("I", arg_type):
                 self.error(
                     Code.ARGUMENT_TYPE,
-                    f"argument 2 of `{name}` must be an object or list of "
-                    f"{entity or 'the same entity'}, not {t.describe(other)}",
-                    other_arg.span,
-                    label=f"this is {t.describe(other)}",
+                    f"argument {index} of `range` must be an Integer or Long, not "
+                    f"{t.describe(arg_type)}",
+                    arg.span,
+                    label=f"this is {t.describe(arg_type)}",
                 )
-            return t.BOOLEAN if name in ("contains", "equals") else listed
-        if name == "range":
-            if not self._arity(call, 3, 3):
-                return t.ERROR
-            for index, arg in enumerate(self._plain_args(call)[1:], start=2):
-                arg_type = self.check(arg)
-                if not kind_accepts("I", arg_type):
-                    self.error(
-                        Code.ARGUMENT_TYPE,
-                        f"argument {index} of `range` must be an Integer or Long, not "
-                        f"{t.describe(arg_type)}",
-                        arg.span,
-                        label=f"this is {t.describe(arg_type)}",
-                    )
-            return listed
-        if name == "reduce":
-            if not self._arity(call, 3, 3):
-                return t.ERROR
-            plain = self._plain_args(call)
-            initial = self.check(plain[1])
-            result = self._with_current(plain[2], {"currentObject": obj, "currentResult": initial})
-            common = join(initial, result, self.names)
-            if common is None:
-                self.error(
-                    Code.ARGUMENT_TYPE,
-                    f"the expression of `reduce` gives {t.describe(result)}, but the initial "
-                    f"value is {t.describe(initial)}",
-                    plain[2].span,
-                    label="must fit the initial value",
-                )
-                return t.ERROR
-            return common
-        raise AssertionError(f"list function {name} not handled")  # pragma: no cover
+        return self._list_result(fn, entity, t.ERROR)
+
+    def _list_reduce(self, call: ir.FunctionCall, fn: ListFunction, entity: str | None) -> t.Type:
+        obj = t.ObjectType(entity) if entity else t.ERROR
+        if not self._arity(call, 3, 3):
+            return t.ERROR
+        plain = self._plain_args(call)
+        initial = self.check(plain[1])
+        result = self._with_current(plain[2], {"currentObject": obj, "currentResult": initial})
+        common = join(initial, result, self.names)
+        if common is None:
+            self.error(
+                Code.ARGUMENT_TYPE,
+                f"the expression of `reduce` gives {t.describe(result)}, but the initial "
+                f"value is {t.describe(initial)}",
+                plain[2].span,
+                label="must fit the initial value",
+            )
+            return t.ERROR
+        return common
+
+
+LIST_CHECKS: dict[
+    Shape, Callable[[ExpressionChecker, ir.FunctionCall, ListFunction, str | None], t.Type]
+] = {shape: getattr(ExpressionChecker, f"_list_{shape.value}") for shape in Shape}
+"""How the arguments of each shape of list function are checked (`_list_<shape>`)."""

@@ -4,7 +4,7 @@ Parameter kinds: `S` String, `I` Integer/Long, `N` any number, `D` Decimal, `B` 
 `T` DateTime, `E` enumeration value, `P` any primitive or enumeration, `O` object.
 A trailing `?` marks an optional parameter, `*` a repeated one (at least once).
 The list functions (section 8.2 of LANGUAGE.md) take attribute names and expressions with
-`$currentObject`; the checker handles them by name (`LIST_FUNCTIONS`).
+`$currentObject`: their entries are in `nanoflow.list_functions` (`LIST_FUNCTIONS`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nanoflow import types as t
+from nanoflow.list_functions import LIST_FUNCTIONS, ListFunction
 
 ResultRule = t.Type | Callable[[list[t.Type]], t.Type]
 
@@ -130,13 +131,16 @@ STRING_OVERLOADS: dict[str, Signature] = {
     "length": Signature(("S",), t.INTEGER),
 }
 
-LIST_FUNCTIONS = frozenset(
-    {
-        "count", "sum", "average", "minimum", "maximum", "head", "tail", "find", "filter",
-        "findWhere", "filterWhere", "sort", "union", "intersect", "subtract", "contains",
-        "equals", "isEmpty", "range", "all", "any", "reduce", "length",
-    }
-)  # fmt: skip
+
+def list_function_of(name: str, first: t.Type | None) -> ListFunction | None:
+    """The list function a call of `name` means, given its first argument's type (None when
+    there is none). `find`, `contains` and `length` are String functions too: they are the list
+    function only when the first argument is a list."""
+    found = LIST_FUNCTIONS.get(name)
+    if found is None or (name in STRING_OVERLOADS and not isinstance(first, t.ListType)):
+        return None
+    return found
+
 
 KIND_WORDS = {
     "S": "a String",
@@ -180,4 +184,4 @@ def kind_words(kind: str) -> str:
 
 
 def all_function_names() -> list[str]:
-    return sorted(set(FUNCTIONS) | set(STRING_OVERLOADS) | LIST_FUNCTIONS)
+    return sorted(set(FUNCTIONS) | set(STRING_OVERLOADS) | set(LIST_FUNCTIONS))

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from nanoflow import ir
 from nanoflow import types as t
+from nanoflow.functions import list_function_of
+from nanoflow.list_functions import LIST_FUNCTIONS, Shape
 from nanoflow.runtime.values import EnumValue
 
 if TYPE_CHECKING:
@@ -237,14 +239,10 @@ class ExprGen:
         return f"_order({left}, {right}, {self.consts.add(op, 's')})"
 
     def _FunctionCall(self, e: ir.FunctionCall) -> str:
-        from nanoflow.functions import LIST_FUNCTIONS
-
         name = e.name.text
         args = e.args
         first_type = self.type_of(args[0]) if args and not isinstance(args[0], ir.SortKey) else None
-        if name in LIST_FUNCTIONS and (
-            isinstance(first_type, t.ListType) or name not in ("find", "contains", "length")
-        ):
+        if list_function_of(name, first_type) is not None:
             return self.list_function(e)
         fn = self.consts.add(name, "s")
         parts = [self.gen(a) for a in args if not isinstance(a, ir.SortKey)]
@@ -257,23 +255,24 @@ class ExprGen:
         first = self.gen(args[0])  # type: ignore[arg-type]
         entity = self.type_of(args[0])  # type: ignore[arg-type]
         entity_name = entity.entity if isinstance(entity, t.ListType) else "*"
-        if name in ("sum", "average", "minimum", "maximum"):
+        shape = LIST_FUNCTIONS[name].shape
+        if shape is Shape.AGGREGATE:
             member = self.member_name(args[1], entity_name)
             return f"_lfn[{fn}](_ctx, {first}, {member})"
-        if name in ("find", "filter"):
+        if shape is Shape.SEARCH:
             member = self.member_name(args[1], entity_name)
             value = self.gen(args[2])  # type: ignore[arg-type]
             if self.is_reference(args[1], entity_name):
                 value = f"_ref_id({value})"
             return f"_lfn[{fn}](_ctx, {first}, {member}, {value})"
-        if name == "sort":
+        if shape is Shape.SORT:
             keys = []
             for key in args[1:]:
                 node = key.key if isinstance(key, ir.SortKey) else key
                 descending = isinstance(key, ir.SortKey) and key.descending
                 keys.append(f"({self.member_name(node, entity_name)}, {descending})")
             return f"_lfn[{fn}](_ctx, {first}, [{', '.join(keys)}])"
-        if name in ("findWhere", "filterWhere", "all", "any", "reduce"):
+        if shape in (Shape.CONDITION, Shape.REDUCE):
             return self.iteration(name, first, args)
         rest = [self.gen(a) for a in args[1:]]  # type: ignore[arg-type]
         return f"_lfn[{fn}](_ctx, {first}{''.join(', ' + r for r in rest)})"

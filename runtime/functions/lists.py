@@ -301,29 +301,3 @@ def equals(ctx: EvalContext, a: Any, b: Any) -> bool:
     """Whether the two lists hold the same objects (order and duplicates ignored)."""
     return {o.id for o in live("equals", a)} == {o.id for o in objects("equals", b)}
 
-
-LIST_REGISTRY: dict[str, Callable[..., Any]] = {
-    "count": count,
-    "sum": sum_,
-    "average": average,
-    "minimum": minimum,
-    "maximum": maximum,
-    "head": head,
-    "tail": tail,
-    "find": find,
-    "filter": filter_,
-    "findWhere": find_where,
-    "filterWhere": filter_where,
-    "sort": sort,
-    "union": union,
-    "intersect": intersect,
-    "subtract": subtract,
-    "contains": contains,
-    "equals": equals,
-    "isEmpty": is_empty,
-    "range": range_,
-    "all": all_,
-    "any": any_,
-    "reduce": reduce,
-    "length": length,
-}
