@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from nanoflow.cli_server import register as register_server_commands
 from nanoflow.compiler import compile_sources, read_sources
 from nanoflow.render import render_all
 
@@ -125,6 +126,9 @@ def store_(
     from nanoflow.commands import store_command
 
     raise typer.Exit(store_command(path, store, json_out))
+
+
+register_server_commands(app)
 
 
 def _version(value: bool) -> None:

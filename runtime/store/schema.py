@@ -28,6 +28,7 @@ expression string comparisons use), `"ix:<table>:<Association>"` on every refere
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from nanoflow.names import ALIASES, AssociationInfo, AttributeInfo, EntityInfo, NameTable
@@ -181,7 +182,9 @@ def column_for(attr: AttributeInfo) -> Column:
 class Schema:
     """The layout of every stored entity of an app."""
 
-    def __init__(self, names: NameTable) -> None:
+    def __init__(self, names: NameTable, entities: Iterable[str] | None = None) -> None:
+        """The device's layout: the offline profile's entities and their specializations; or,
+        given `entities` (the server: every entity), exactly those."""
         self.names = names
         self.tables: dict[str, TableLayout] = {}
         self.entities: dict[str, EntityLayout] = {}
@@ -189,9 +192,12 @@ class Schema:
         self.indexes: dict[str, IndexLayout] = {}
         infos = unique_entities(names)
         stored: set[str] = set()
-        for qname in names.offline:
-            stored.add(qname)
-            stored.update(names.specializations(qname))
+        if entities is not None:
+            stored.update(ALIASES.get(q, q) for q in entities)
+        else:
+            for qname in names.offline:
+                stored.add(qname)
+                stored.update(names.specializations(qname))
         for qname in sorted(stored):
             info = infos[qname]
             root = info.ancestors[-1] if info.ancestors else qname

@@ -1,0 +1,175 @@
+"""Drafts of the synchronization models (SYNC.md sections 2-4 and 7; LANGUAGE.md 6), not served
+yet: docs/sync.md ("protocol") describes the endpoints they are meant for.
+
+Member values on the wire (`Scalar`): JSON null for empty, booleans, integers (Integer, Long,
+AutoNumber: all 64 bits), and strings for String, enumeration keys, Decimals (plain notation)
+and date-times (ISO 8601 UTC with milliseconds); the entity's model says which. References are
+ids; reference sets travel as changes (`added`/`removed`) upward and as whole sets downward.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from nanoflow.protocol.wire import ObjectId, WireModel
+
+Scalar = bool | int | str | None
+"""A member value; see the module docstring for how each attribute type travels."""
+
+QualifiedName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")]
+"""`Module.Name`: an entity, a microflow."""
+
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Sequence = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Cursor = Annotated[str, Field(min_length=1, max_length=4096)]
+"""An opaque download cursor, issued by the server."""
+
+
+# ---- upload (SYNC.md 3.1-3.2, 1a) -------------------------------------------------------------
+
+
+class ReferenceSetChange(WireModel):
+    """What a device did to a reference set since the last sync: concurrent adds from two
+    devices both survive."""
+
+    added: list[ObjectId] = Field(default_factory=list)
+    removed: list[ObjectId] = Field(default_factory=list)
+
+
+class ObjectChange(WireModel):
+    """One committed device change. A `new` object carries the members a flow set (never its
+    owner, `createdDate` or other system members); a `changed` one only its changed members;
+    a `deleted` one no members."""
+
+    id: ObjectId
+    entity: QualifiedName
+    kind: Literal["new", "changed", "deleted"]
+    attributes: dict[str, Scalar] = Field(default_factory=dict)
+    references: dict[str, ObjectId | None] = Field(default_factory=dict)
+    reference_sets: dict[str, ReferenceSetChange] = Field(default_factory=dict)
+    contents: Sha256 | None = Field(
+        default=None, description="Hash of new file contents already sent with PUT /files/{id}."
+    )
+
+
+class UploadRequest(WireModel):
+    """One logical upload, identified by (user, device id, sequence) plus the hash the server
+    computes over this body: a repeat gets the first answer; another body under a used key
+    gets 409. Objects that others reference come first."""
+
+    device_id: ObjectId
+    sequence: Sequence
+    objects: list[ObjectChange] = Field(max_length=100_000)
+
+
+class ObjectOutcome(WireModel):
+    """What became of one uploaded object. A refused one names the reason and the
+    `System.SynchronizationFailure` that keeps its changes."""
+
+    id: ObjectId
+    entity: QualifiedName
+    status: Literal["applied", "failed"]
+    reason: str | None = None
+    failure_id: ObjectId | None = None
+
+
+class UploadAnswer(WireModel):
+    device_id: ObjectId
+    sequence: Sequence
+    outcomes: list[ObjectOutcome]
+
+
+# ---- download (SYNC.md 3.3, 3a, 4) -----------------------------------------------------------
+
+
+class FileInfo(WireModel):
+    """File contents of a `System.FileDocument` object: fetched with GET /files/{id}."""
+
+    hash: Sha256
+    size: Annotated[int, Field(ge=0)]
+
+
+class ObjectState(WireModel):
+    """An object as the server has it, with only the members its reader may read."""
+
+    id: ObjectId
+    entity: QualifiedName
+    version: Annotated[int, Field(ge=0)] = Field(description="The server's change sequence.")
+    attributes: dict[str, Scalar] = Field(default_factory=dict)
+    references: dict[str, ObjectId | None] = Field(default_factory=dict)
+    reference_sets: dict[str, list[ObjectId]] = Field(default_factory=dict)
+    file: FileInfo | None = None
+
+
+class DownloadRequest(WireModel):
+    """One page of one offline entity. Without a cursor: a full download."""
+
+    entity: QualifiedName
+    cursor: Cursor | None = None
+    page_size: Annotated[int, Field(ge=1, le=10_000)] = 1000
+
+
+class DownloadPage(WireModel):
+    """Objects changed since the cursor, ids the device must remove, and the next cursor.
+
+    `complete` says the pages of this download list every object the user may see (a full
+    download, or a re-evaluation after rules, roles, the epoch or a clock-dependent XPath
+    changed): at the last page the device removes every object of the entity it holds that
+    the pages did not list, except its pending changes."""
+
+    entity: QualifiedName
+    objects: list[ObjectState]
+    removed: list[ObjectId] = Field(default_factory=list)
+    complete: bool = False
+    cursor: Cursor
+    more: bool
+
+
+class RefreshRequest(WireModel):
+    """Selected-object refresh (SYNC.md 4, 3a): the server's state of these objects."""
+
+    ids: list[ObjectId] = Field(max_length=10_000)
+
+
+class RefreshAnswer(WireModel):
+    objects: list[ObjectState]
+    gone: list[ObjectId] = Field(
+        default_factory=list, description="Deleted on the server or no longer readable."
+    )
+
+
+# ---- files (SYNC.md 7) ------------------------------------------------------------------------
+
+
+class FileLinkRequest(WireModel):
+    """Ask the server to reuse contents it already holds for one of this user's objects
+    instead of sending the bytes again (never across users)."""
+
+    hash: Sha256
+    size: Annotated[int, Field(ge=0)]
+
+
+class FileStored(WireModel):
+    id: ObjectId
+    hash: Sha256
+    size: Annotated[int, Field(ge=0)]
+
+
+# ---- microflow calls (LANGUAGE.md 6, SYNC.md 4a) ------------------------------------------------
+
+
+class MicroflowCall(WireModel):
+    """Primitive arguments by parameter name (no `$`), encoded as member values are."""
+
+    arguments: dict[str, Scalar] = Field(default_factory=dict)
+
+
+class MicroflowResult(WireModel):
+    """The primitive result, and what `synchronize to device` asked to put on the caller's
+    device (objects the caller may read) or take off it (objects it may not)."""
+
+    result: Scalar = None
+    to_device: list[ObjectState] = Field(default_factory=list)
+    removed_from_device: list[ObjectId] = Field(default_factory=list)

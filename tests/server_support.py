@@ -1,0 +1,29 @@
+"""Helpers of the server tests (tests/server/)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SALES = ROOT / "samples" / "sales"
+PG_ENV = "NANOFLOW_TEST_PG_URL"
+
+
+def pg_admin_url() -> str:
+    """The PostgreSQL URL of the tests; skips without one, fails under CI without one."""
+    url = os.environ.get(PG_ENV, "").strip()
+    if not url:
+        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+            pytest.fail(f"{PG_ENV} is not set: under CI the PostgreSQL tests must run")
+        pytest.skip(f"{PG_ENV} is not set")
+    return url
+
+
+def write_app(directory: Path, text: str) -> Path:
+    """An app of one file `app.nf` in a directory; returns the directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "app.nf").write_text(text, encoding="utf-8")
+    return directory
