@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import json
 import os
+import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -122,6 +124,28 @@ def _run(action: Callable[[], int]) -> int:
 # ---- serve -------------------------------------------------------------------------------------
 
 
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, stopping on SIGINT/SIGTERM without re-raising the signal
+        afterwards (which would cancel closing the database)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            loop = asyncio.get_running_loop()
+            stops = (signal.SIGINT, signal.SIGTERM)
+            for sig in stops:
+                loop.add_signal_handler(sig, self.handle_exit, sig, None)
+            try:
+                yield
+            finally:
+                for sig in stops:
+                    loop.remove_signal_handler(sig)
+
+    return Server
+
+
 def serve_command(path: Path, db: str | None, host: str, port: int) -> int:
     """Run the sync server until interrupted."""
     return _run(lambda: _serve(path, db, host, port))
@@ -131,6 +155,8 @@ def _serve(path: Path, db: str | None, host: str, port: int) -> int:
     import uvicorn
 
     from nanoflow.server.app import create_app
+
+    _Server = _server_class()
 
     app, target = _prepare(path, db)
     if not 0 <= port <= 65535:
@@ -149,7 +175,7 @@ def _serve(path: Path, db: str | None, host: str, port: int) -> int:
                 f"(database {target.display()}, server id {database.server_id})",
                 markup=False,
             )
-            await uvicorn.Server(config).serve()
+            await _Server(config).serve()
         finally:
             await database.close()
 
