@@ -398,6 +398,15 @@ class DeviceStore:
                         (marker, tick, obj_id),
                     )
 
+    async def put_downloaded_file(self, obj_id: str, data: bytes) -> None:
+        """Store contents that came from the server (nothing becomes pending)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO nf_files (id, data) VALUES (?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                (obj_id, bytes(data)),
+            )
+
     async def read_file(self, obj_id: str) -> bytes | None:
         async with (
             self._lock,
@@ -437,6 +446,11 @@ class DeviceStore:
     async def set_meta(self, key: str, value: Any) -> None:
         async with self._transaction() as db:
             await write_meta(db, {key: value})
+
+    async def set_meta_many(self, values: dict[str, Any]) -> None:
+        """Set several metadata values in one transaction."""
+        async with self._transaction() as db:
+            await write_meta(db, values)
 
     # ---- change tracking -------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from nanoflow.runtime.store import CONTENTS
 from nanoflow.runtime.store.changes import IDS, changed_members, clear_links
+from nanoflow.runtime.store.migrate import write_meta
 from nanoflow.runtime.store.schema import EntityLayout, TableLayout
 
 if TYPE_CHECKING:
@@ -182,14 +183,17 @@ def _targets(change: Outgoing) -> list[str]:
 # ---- settling an upload ------------------------------------------------------------------------
 
 
-async def settle(store: DeviceStore, settled: Sequence[Settled]) -> list[str]:
+async def settle(
+    store: DeviceStore, settled: Sequence[Settled], clear_meta: str | None = None
+) -> list[str]:
     """Mark uploaded changes done with the server's answer, in one transaction: each object
     that no flow wrote since it was read takes the server's state, or is removed when the
-    server has none for this user; an uploaded delete is forgotten. Returns the ids removed."""
-    if not settled:
-        return []
+    server has none for this user; an uploaded delete is forgotten; the metadata key
+    `clear_meta` (the record of the upload) is cleared with them. Returns the ids removed."""
     removed: list[str] = []
     async with store._transaction() as db:
+        if clear_meta is not None:
+            await write_meta(db, {clear_meta: None})
         current = await _ticks(db, store, [s.change for s in settled])
         states: list[ServerObject] = []
         for item in settled:

@@ -1,0 +1,1 @@
+"""The device's synchronization with the sync server (SYNC.md 3-8)."""

@@ -1,0 +1,326 @@
+"""The Synchronize activities on the device (SYNC.md 3-5): `synchronize all`,
+`unsynchronized` and selected objects, `clear from device`, `cancel synchronization`, and the
+objects a microflow sends with `synchronize to device`.
+
+One synchronization runs at a time per store; a second one fails with Mendix's message and
+leaves the first alone. Every step changes the store in one transaction, and an upload is
+recorded in the store before it is sent, so a synchronization cut off anywhere is finished by
+the next one without applying anything twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from nanoflow.runtime.store import sync
+from nanoflow.runtime.store.sync import Outgoing, ServerObject, Settled
+from nanoflow.runtime.sync.transport import Outcome, SyncTransport
+from nanoflow.runtime.values import MendixError, MxObject
+
+if TYPE_CHECKING:
+    from nanoflow.runtime.session import Session
+    from nanoflow.runtime.store.store import DeviceStore
+
+SIMULTANEOUS = (
+    "Performing simultaneous synchronizations is not supported. Please try again after the "
+    "current synchronization is completed."
+)
+CANCELLED = "The synchronization was cancelled."
+PAGE_SIZE = 5000
+DOWNLOADED_MODES = ("all", "by_xpath")
+
+
+@dataclass(slots=True)
+class Progress:
+    """Where a synchronization is: `phase` (`upload`, `files`, `download`, `refresh`,
+    `done`), the entity being downloaded, objects done and expected (None: not known yet),
+    bytes moved."""
+
+    phase: str
+    entity: str | None = None
+    done: int = 0
+    total: int | None = None
+    bytes: int = 0
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What the last synchronization did."""
+
+    mode: str
+    started: float
+    seconds: float = 0.0
+    uploaded: int = 0
+    failed: int = 0
+    downloaded: int = 0
+    removed: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+
+ProgressCallback = Callable[[Progress], Awaitable[None] | None]
+
+
+class DeviceSync:
+    """The device's synchronization for one store (a `Synchronizer`)."""
+
+    def __init__(
+        self,
+        transport: SyncTransport,
+        store: DeviceStore,
+        device_id: str,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.transport = transport
+        self.store = store
+        self.device_id = device_id
+        self.page_size = page_size
+        self.on_progress: ProgressCallback | None = None
+        self.last: SyncReport | None = None
+        self._running = False
+        self._cancelled = False
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    # ---- the activities --------------------------------------------------------------------
+
+    async def synchronize(self, session: Session, mode: str, items: list[Any]) -> None:
+        """`synchronize all` (`all`), `unsynchronized`, or `selected` objects (`items`)."""
+        if self._running:
+            raise MendixError(SIMULTANEOUS)
+        self._running = True
+        self._cancelled = False
+        report = SyncReport(mode, time.time())
+        try:
+            await self._resume(session, report)
+            if mode == "selected":
+                await self._selected(session, items, report)
+            else:
+                await self._upload(session, await self._outgoing(session), report)
+                if mode == "all":
+                    await self._download(session, report)
+                    await self.store.set_meta("last_sync", _stamp(report))
+            report.seconds = time.time() - report.started
+            self.last = report
+            await self._progress(Progress("done", done=report.downloaded))
+        finally:
+            self._running = False
+
+    async def cancel(self, session: Session) -> None:
+        """`cancel synchronization`: the running one stops at its next safe point."""
+        if not self._running:
+            raise MendixError("no synchronization is running")
+        self._cancelled = True
+
+    async def clear_from_device(self, session: Session, entity: str) -> None:
+        """Remove every object of `entity` from the device (objects with pending changes
+        stay, and are logged); variables holding the removed ones become empty."""
+        removed, kept = await sync.clear_entity(self.store, entity)
+        session.refresh((), removed)
+        if kept:
+            await session.host.log(
+                "warning",
+                "Synchronization",
+                f"clear from device kept {kept} object(s) of {entity} with changes not yet "
+                "synchronized",
+            )
+
+    async def to_device(self, session: Session, value: Any) -> None:
+        raise MendixError("`synchronize to device` runs in microflows on the sync server")
+
+    async def call_microflow(self, session: Session, name: str, arguments: dict[str, Any]) -> Any:
+        return await self.transport.call_microflow(name, arguments)
+
+    # ---- steps -----------------------------------------------------------------------------
+
+    def _check_cancelled(self) -> None:
+        if self._cancelled:
+            self._cancelled = False
+            raise MendixError(CANCELLED)
+
+    async def _progress(self, progress: Progress) -> None:
+        callback = self.on_progress
+        if callback is not None:
+            result = callback(progress)
+            if result is not None:
+                await result
+
+    async def _outgoing(self, session: Session) -> list[Outgoing]:
+        never = {e for e, entry in session.names.offline.items() if entry.mode == "never"}
+        uploaded = [e for e in self.store.schema.entities if not (never & self._family(e))]
+        return await sync.outgoing(self.store, uploaded)
+
+    def _family(self, entity: str) -> set[str]:
+        info = self.store.schema.names.entities[entity]
+        return {entity, *info.ancestors}
+
+    async def _resume(self, session: Session, report: SyncReport) -> None:
+        """Finish an upload that was sent but never settled (the answer was lost, or the
+        process died): the same request again gets the server's first answer."""
+        pending = await self.store.get_meta("upload")
+        if not pending:
+            return
+        changes = [
+            Outgoing(i, entity, kind, tick) for i, entity, kind, tick in pending["changes"]
+        ]
+        outcomes = await self.transport.upload(pending["body"])
+        await self._settle(session, changes, outcomes, report)
+
+    async def _upload(
+        self, session: Session, changes: list[Outgoing], report: SyncReport
+    ) -> None:
+        if not changes:
+            return
+        self._check_cancelled()
+        await self._files(changes)
+        sequence = int(await self.store.get_meta("upload_sequence") or 0) + 1
+        body = self.transport.encode_upload(self.device_id, sequence, changes)
+        record = {
+            "sequence": sequence,
+            "body": body,
+            "changes": [(c.id, c.entity, c.kind, c.tick) for c in changes],
+        }
+        await self.store.set_meta_many({"upload_sequence": sequence, "upload": record})
+        await self._progress(Progress("upload", done=0, total=len(changes)))
+        outcomes = await self.transport.upload(body)
+        await self._settle(session, changes, outcomes, report)
+        await self._progress(Progress("upload", done=len(changes), total=len(changes)))
+
+    async def _files(self, changes: Sequence[Outgoing]) -> None:
+        """Send changed file contents first (one retry each); a file that still fails stops
+        the synchronization before any object is applied (SYNC.md 7)."""
+        for change in changes:
+            if not change.contents:
+                continue
+            data = await self.store.read_file(change.id)
+            if data is None:
+                continue
+            try:
+                await self.transport.put_file(change.id, data)
+            except MendixError:
+                await self.transport.put_file(change.id, data)
+            await self._progress(Progress("files", done=1, bytes=len(data)))
+
+    async def _settle(
+        self,
+        session: Session,
+        changes: Sequence[Outgoing],
+        outcomes: Sequence[Outcome],
+        report: SyncReport,
+    ) -> None:
+        by_id = {o.id: o for o in outcomes}
+        settled = []
+        for change in changes:
+            outcome = by_id.get(change.id)
+            if outcome is None:
+                raise MendixError(f"the server's answer does not mention object {change.id}")
+            if outcome.status == "failed":
+                report.failed += 1
+                report.failures.append(
+                    {"id": change.id, "entity": change.entity, "reason": outcome.reason or ""}
+                )
+            else:
+                report.uploaded += 1
+            settled.append(Settled(change, outcome.state))
+        removed = await sync.settle(self.store, settled, clear_meta="upload")
+        written = [s.state for s in settled if s.state is not None]
+        session.refresh(self._stored(written), removed)
+
+    def _stored(self, objects: Iterable[ServerObject]) -> list[tuple[str, dict[str, Any]]]:
+        """Each object's member values as now stored (members not sent are empty)."""
+        result = []
+        for obj in objects:
+            layout = self.store.schema.layout(obj.entity)
+            values: dict[str, Any] = {m: None for m, _ in layout.slots()}
+            values.update((name, ()) for name in layout.refsets)
+            values.update(obj.values)
+            result.append((obj.id, values))
+        return result
+
+    async def _download(self, session: Session, report: SyncReport) -> None:
+        """Download every offline entity per its mode (SYNC.md 3.3)."""
+        for entity, entry in sorted(session.names.offline.items()):
+            self._check_cancelled()
+            if entry.mode in DOWNLOADED_MODES:
+                await self._download_entity(session, entity, report)
+            elif entry.mode == "nothing_clear":
+                removed, _kept = await sync.clear_entity(self.store, entity)
+                session.refresh((), removed)
+                report.removed += len(removed)
+
+    async def _download_entity(self, session: Session, entity: str, report: SyncReport) -> None:
+        cursor = await sync.cursor_of(self.store, entity)
+        seen: set[str] | None = None
+        done = 0
+        while True:
+            self._check_cancelled()
+            page = await self.transport.download(entity, cursor, self.page_size)
+            if page.complete and seen is None:
+                seen = set()
+            if seen is not None:
+                seen.update(o.id for o in page.objects)
+            applied = await sync.apply_page(
+                self.store, page.objects, page.removed, (entity, page.cursor)
+            )
+            session.refresh(self._stored(applied.written), applied.removed)
+            await self._fetch_files(page.files, applied.written)
+            done += len(page.objects)
+            report.downloaded += len(applied.written)
+            report.removed += len(applied.removed)
+            await self._progress(Progress("download", entity, done))
+            cursor = page.cursor
+            if not page.more:
+                break
+        if seen is not None:
+            stale = [i for i in await sync.entity_ids(self.store, entity) if i not in seen]
+            if stale:
+                applied = await sync.apply_page(self.store, [], stale)
+                session.refresh((), applied.removed)
+                report.removed += len(applied.removed)
+
+    async def _fetch_files(self, files: dict[str, str], written: Sequence[ServerObject]) -> None:
+        """Fetch the contents of downloaded file objects whose contents changed."""
+        if not files:
+            return
+        for obj in written:
+            if obj.id in files:
+                data = await self.transport.get_file(obj.id)
+                if data is not None:
+                    await self.store.put_downloaded_file(obj.id, data)
+
+    async def _selected(self, session: Session, items: list[Any], report: SyncReport) -> None:
+        """Selected objects (SYNC.md 4): uncommitted ones skipped, changed ones uploaded and
+        refreshed, unchanged ones refreshed, gone ones removed; no deletes are sent and the
+        per-entity modes do not apply."""
+        objects: dict[str, MxObject] = {}
+        for item in items:
+            for obj in item if isinstance(item, list) else [item]:
+                if isinstance(obj, MxObject) and not obj.removed and obj.committed is not None:
+                    objects.setdefault(obj.id, obj)
+        if not objects:
+            return
+        changes = await sync.outgoing(self.store, ids=list(objects), deletes=False)
+        await self._upload(session, changes, report)
+        unchanged = [i for i in objects if i not in {c.id for c in changes}]
+        if unchanged:
+            self._check_cancelled()
+            refreshed = await self.transport.refresh(unchanged)
+            applied = await sync.apply_page(self.store, refreshed.objects, refreshed.gone)
+            session.refresh(self._stored(applied.written), applied.removed)
+            report.downloaded += len(applied.written)
+            report.removed += len(applied.removed)
+
+
+def _stamp(report: SyncReport) -> dict[str, Any]:
+    return {
+        "at": report.started,
+        "seconds": round(time.time() - report.started, 3),
+        "uploaded": report.uploaded,
+        "failed": report.failed,
+        "downloaded": report.downloaded,
+        "removed": report.removed,
+    }

@@ -1,0 +1,74 @@
+"""What the device's synchronization needs from the server, in runtime terms.
+
+The HTTP client (`runtime/sync/http.py`) implements it over the wire protocol
+(`nanoflow/protocol`), for a `nanoflow serve` process or the embedded server in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from nanoflow.runtime.store.sync import Outgoing, ServerObject
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What the server did with one uploaded change: `applied`, or `failed` with the reason
+    (the change is kept in `System.SynchronizationFailure`); `state` is the object as the
+    user may now read it (None: deleted, refused as new, or no longer readable)."""
+
+    id: str
+    status: Literal["applied", "failed"]
+    reason: str | None = None
+    state: ServerObject | None = None
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of one entity's download."""
+
+    objects: list[ServerObject]
+    removed: list[str]
+    cursor: str
+    more: bool
+    complete: bool = False
+    """The pages of this download list every object the user may see: after the last page,
+    the device removes the other objects of the entity (except its pending changes)."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Object id → content hash of files whose contents changed on the server."""
+
+
+@dataclass(slots=True)
+class Refreshed:
+    """The server's state of selected objects, and the ids it no longer has for this user."""
+
+    objects: list[ServerObject]
+    gone: list[str]
+
+
+class SyncTransport(Protocol):
+    """The sync endpoints, seen from the device."""
+
+    def encode_upload(self, device_id: str, sequence: int, changes: Sequence[Outgoing]) -> str:
+        """The body of an upload (the device records it before sending it)."""
+
+    async def upload(self, body: str) -> list[Outcome]:
+        """Send an upload: a repeat of the same body (same device id and sequence) gets the
+        first answer and applies nothing twice."""
+
+    async def download(self, entity: str, cursor: str | None, limit: int) -> Page:
+        """The next page of an offline entity's objects changed since `cursor`."""
+
+    async def refresh(self, ids: Sequence[str]) -> Refreshed:
+        """The server's state of these objects."""
+
+    async def put_file(self, object_id: str, data: bytes) -> None:
+        """Send the contents of a file object."""
+
+    async def get_file(self, object_id: str) -> bytes | None:
+        """The contents of a file object (None when it has none)."""
+
+    async def call_microflow(self, name: str, arguments: dict[str, Any]) -> Any:
+        """Run a microflow for this user; its primitive result."""
