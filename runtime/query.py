@@ -210,6 +210,27 @@ def value_nodes(constraints: Sequence[ir.XPathConstraint]) -> tuple[ir.Expr, ...
     return tuple(found)
 
 
+def condition(
+    schema: Schema,
+    dialect: Dialect,
+    entity: str,
+    constraints: Sequence[ir.XPathConstraint],
+    module: str,
+    values: Values,
+    alias: str = "t",
+    prefix: str = "c",
+) -> tuple[str, dict[str, Any]]:
+    """The SQL condition of constraints on rows of `entity` (as `alias`), with its parameters
+    (named `<prefix><n>`); `values` are those of `value_nodes(constraints)` (access rules and
+    offline filters have tokens only)."""
+    translator = _Translator(schema, dialect, module, values, len(values))
+    translator._slot_of = {id(n): i for i, n in enumerate(value_nodes(constraints))}
+    translator.prefix = prefix
+    parts = [translator.expr(c.expr, entity, alias) for c in constraints]
+    sql = " AND ".join(f"({p})" for p in parts) if parts else dialect.true
+    return sql, {name: make(values) for name, make in translator.params}
+
+
 # ---- translation -----------------------------------------------------------------------------
 
 
@@ -278,6 +299,7 @@ class _Translator:
         self.params: list[tuple[str, Callable[[Values], Any]]] = []
         self._slot_of: dict[int, int] = {}
         self._aliases = 0
+        self.prefix = "p"
 
     def plan(self, query: Query, paged: bool) -> _Plan:
         self._slot_of = {id(node): i for i, node in enumerate(query.slots)}
@@ -362,7 +384,7 @@ class _Translator:
 
     def bind(self, val: Val, convert: Callable[[Any], Any] | None = None) -> str:
         """A parameter holding the (converted) value."""
-        name = f"p{len(self.params)}"
+        name = f"{self.prefix}{len(self.params)}"
         get = val.get
         if get is None:
             constant = convert(val.sample) if convert is not None else val.sample
@@ -379,7 +401,7 @@ class _Translator:
 
     def alias(self) -> str:
         self._aliases += 1
-        return f"a{self._aliases}"
+        return f"{self.prefix}a{self._aliases}"
 
     def family_filter(self, layout: EntityLayout, alias: str) -> list[str]:
         """`alias.entity IN (...)` when the table also holds other entities."""
