@@ -151,6 +151,19 @@ def encode_decimal_strict(value: Any) -> str:
     raise ValueError("out of range")
 
 
+def encode_decimal_native(value: Any) -> Decimal:
+    """A storable Decimal (or int) rounded half-even to 8 places, for a database with a
+    native `NUMERIC(28, 8)`; raise (any exception) for anything else."""
+    if value.__class__ is int:
+        value = Decimal(value)
+    elif value.__class__ is not Decimal:
+        raise TypeError("not a Decimal")
+    rounded: Decimal = value.quantize(_EIGHT_PLACES, ROUND_HALF_EVEN, _CTX)
+    if not -_ABOVE < rounded < _ABOVE:
+        raise ValueError("out of range")
+    return rounded
+
+
 def encode_decimal(value: Decimal | int) -> str:
     if isinstance(value, int):
         return encode_units(value * _UNIT)

@@ -63,9 +63,11 @@ def _attribute_lines(
     keys: frozenset[str] | None,
     namespace: dict[str, Any],
     lenient: bool = False,
+    native: bool = False,
 ) -> list[str]:
     """Validate and encode `x` in place (`f{n}` raises the check's error); `lenient` checks
-    types only (not `required` or lengths)."""
+    types only (not `required` or lengths); `native` keeps Booleans and Decimals as such (a
+    database with BOOLEAN and NUMERIC columns)."""
     kind = column.kind
     required = attr.required and not lenient
     on_empty = f"f{n}({x})" if required else "pass"
@@ -85,6 +87,8 @@ def _attribute_lines(
             f"        f{n}({x})",
         ]
     if kind == "Boolean":
+        if native:
+            return [empty, f"    elif {x} is not True and {x} is not False:", f"        f{n}({x})"]
         return [
             empty,
             f"    elif {x} is True:\n        {x} = 1",
@@ -101,9 +105,8 @@ def _attribute_lines(
             f"        f{n}({x})",
         ]
     if kind in ("Decimal", "DateTime"):
-        namespace[f"e{n}"] = (
-            codec.encode_decimal_strict if kind == "Decimal" else codec.encode_datetime
-        )
+        decimal = codec.encode_decimal_native if native else codec.encode_decimal_strict
+        namespace[f"e{n}"] = decimal if kind == "Decimal" else codec.encode_datetime
         return [
             empty,
             "    else:",
@@ -114,7 +117,10 @@ def _attribute_lines(
 
 
 def make_builder(
-    layout: EntityLayout, enums: dict[str, frozenset[str]], lenient: bool = False
+    layout: EntityLayout,
+    enums: dict[str, frozenset[str]],
+    lenient: bool = False,
+    native: bool = False,
 ) -> Builder:
     """`build(id, values, last)` → the row for `upsert_sql` (`last`: the changed members'
     JSON) or `sync.server_upsert_sql` (`last`: the server version); members the entity lacks
@@ -144,27 +150,32 @@ def make_builder(
         attr = layout.info.attributes[member]
         keys = frozenset(enums[column.enum]) if column.enum is not None else None
         namespace[f"f{n}"] = _failing(codec.attribute_check(layout.qname, attr, keys), where)
-        lines += _attribute_lines(x, n, column, attr, keys, namespace, lenient)
+        lines += _attribute_lines(x, n, column, attr, keys, namespace, lenient, native)
     parts.append("c")
     lines.append(f"    return ({', '.join(parts)},)")
     return cast(Builder, _compile("\n".join(lines) + "\n", namespace, "build"))
 
 
-def make_decoder(layout: EntityLayout) -> Decoder:
+def make_decoder(layout: EntityLayout, native: bool = False) -> Decoder:
     """`decode(row)` of a row selected with `TableLayout.select_list` → its member dict
-    (reference sets start as `()`; the store adds them)."""
+    (reference sets start as `()`; the store adds them); `native`: Decimals come from the
+    database as such."""
     namespace: dict[str, Any] = {}
-    items = _member_items(layout, namespace)
+    items = _member_items(layout, namespace, native)
     source = f"def decode(r):\n    return {{{', '.join(items)}}}\n"
     return cast(Decoder, _compile(source, namespace, "decode"))
 
 
-def _member_items(layout: EntityLayout, namespace: dict[str, Any]) -> list[str]:
+def _member_items(
+    layout: EntityLayout, namespace: dict[str, Any], native: bool = False
+) -> list[str]:
     """`'Member': <expression over the row r>` for every member of the entity."""
     items: list[str] = []
     for member, column in layout.slots():
         index = layout.table.position(column.name)
         dec = codec.decoder(column.kind, column.enum)
+        if native and column.kind == "Decimal":
+            dec = None
         if dec is None:
             items.append(f"{member!r}: r[{index}]")
         elif column.kind == "Boolean":  # inlined: a call per value costs more than the test
