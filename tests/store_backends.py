@@ -17,8 +17,8 @@ from nanoflow.runtime.store import DeviceStore
 from nanoflow.runtime.store.codec import sql_fold
 from nanoflow.runtime.values import MxObject
 
-BACKENDS = ["device"]
-"""The store implementations every contract test runs against (the server's joins them)."""
+BACKENDS = ["device", "server-sqlite", "server-postgresql"]
+"""The store implementations every contract test runs against."""
 
 
 class Harness:
@@ -86,6 +86,30 @@ class Harness:
         self.sql(f"UPDATE \"{table}\" SET _state = 'synced', _origin = 'server', _changed = '[]'")
 
 
+class CommittingServerStore:
+    """The server store with one transaction per call (what a request does), for the tests."""
+
+    def __init__(self, db: Any) -> None:
+        from nanoflow.server.store import codecs_of
+
+        self.db = db
+        self.codecs = codecs_of(db)
+        self.schema = self.codecs.schema
+        self.dialect = self.codecs.dialect
+
+    def decoder(self, entity: str) -> Any:
+        return self.codecs.decoder(entity)
+
+    def __getattr__(self, name: str) -> Any:
+        from nanoflow.server.store import ServerStore
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            async with self.db.write() as conn:
+                return await getattr(ServerStore(self.db, conn), name)(*args, **kwargs)
+
+        return call
+
+
 @contextlib.asynccontextmanager
 async def open_store(backend: str, app: App, tmp_path: Path) -> AsyncIterator[Harness]:
     """A fresh store of `backend` for `app`."""
@@ -96,5 +120,35 @@ async def open_store(backend: str, app: App, tmp_path: Path) -> AsyncIterator[Ha
             yield Harness(store, app, path)
         finally:
             await store.close()
+        return
+    from nanoflow.server.database import ServerDatabase
+    from nanoflow.server.urls import resolve
+
+    if backend == "server-sqlite":
+        db = await ServerDatabase.open(app, resolve(f"sqlite:///{tmp_path / 's.db'}", tmp_path))
+        try:
+            yield Harness(CommittingServerStore(db), app, None)  # type: ignore[arg-type]
+        finally:
+            await db.close()
+        return
+    if backend == "server-postgresql":
+        import uuid
+
+        import asyncpg
+        from server_support import pg_admin_url
+
+        url = pg_admin_url()
+        schema = f"nf_test_{uuid.uuid4().hex[:12]}"
+        admin = await asyncpg.connect(url)
+        try:
+            await admin.execute(f'CREATE SCHEMA "{schema}"')
+            db = await ServerDatabase.open(app, resolve(f"{url}?schema={schema}", tmp_path))
+            try:
+                yield Harness(CommittingServerStore(db), app, None)  # type: ignore[arg-type]
+            finally:
+                await db.close()
+        finally:
+            await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            await admin.close()
         return
     raise ValueError(f"unknown store backend {backend}")

@@ -396,14 +396,14 @@ async def test_files(device: Harness) -> None:
     assert await device.store.read_file("p1") is None
 
 
-async def test_storage_items(store: Harness) -> None:
-    assert await store.store.get_item("k") is None
-    await store.store.set_item("k", "v1")
-    await store.store.set_item("k", "v2")
-    assert await store.store.get_item("k") == "v2"
-    await store.store.remove_item("k")
-    assert await store.store.get_item("k") is None
-    await store.store.remove_item("missing")
+async def test_storage_items(device: Harness) -> None:
+    assert await device.store.get_item("k") is None
+    await device.store.set_item("k", "v1")
+    await device.store.set_item("k", "v2")
+    assert await device.store.get_item("k") == "v2"
+    await device.store.remove_item("k")
+    assert await device.store.get_item("k") is None
+    await device.store.remove_item("missing")
 
 
 # ---- concurrency -------------------------------------------------------------------------------

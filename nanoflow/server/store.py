@@ -1,0 +1,366 @@
+"""`ServerStore`: the sync server's side of the store interface (runtime/storage.py), on one
+open transaction of the server database (SQLAlchemy Core, SQLite or PostgreSQL).
+
+The same layout (`Schema`) and the same compiled queries serve the device store and this one.
+Writes stamp every row they touch with the transaction's change sequence (`_seq`), which the
+download cursor follows. A write of an object that exists changes only the members the unit
+says changed, so two writers that changed different members of one object both keep theirs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from nanoflow.runtime.query import POSTGRESQL, SQLITE, Dialect, SelectSql
+from nanoflow.runtime.storage import Fetched, WriteUnit
+from nanoflow.runtime.store.rows import Builder, Decoder, make_builder, make_decoder
+from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout
+from nanoflow.runtime.values import MendixError
+
+if TYPE_CHECKING:
+    from nanoflow.server.database import ServerDatabase
+
+CHUNK = 256 * 1024
+
+
+class ServerCodecs:
+    """Builders, decoders and statements of one server database (shared by its requests)."""
+
+    def __init__(self, db: ServerDatabase) -> None:
+        self.schema: Schema = db.schema
+        self.native = db.dialect == "postgresql"
+        self.dialect: Dialect = POSTGRESQL if self.native else SQLITE
+        enums = {q: frozenset(e.values) for q, e in db.app.names.enums.items()}
+        self._enums = enums
+        self._builders: dict[tuple[str, bool], Builder] = {}
+        self._decoders: dict[str, Decoder] = {}
+        self._statements: dict[Any, str] = {}
+
+    def builder(self, layout: EntityLayout, lenient: bool = False) -> Builder:
+        key = (layout.qname, lenient)
+        found = self._builders.get(key)
+        if found is None:
+            found = make_builder(layout, self._enums, lenient=lenient, native=self.native)
+            self._builders[key] = found
+        return found
+
+    def decoder(self, entity: str) -> Decoder:
+        found = self._decoders.get(entity)
+        if found is None:
+            layout = self.schema.layout(entity)
+            found = self._decoders[entity] = make_decoder(layout, native=self.native)
+        return found
+
+    def insert_sql(self, layout: EntityLayout) -> str:
+        """Insert a whole new object: parameters `p0`..`pN` in builder order, then `seq`."""
+        key = ("insert", layout.qname)
+        found = self._statements.get(key)
+        if found is None:
+            table = layout.table
+            names = ["id", "entity", *(c.sql for c in table.columns), "_seq"]
+            params = [f":p{i + 1}" for i in range(len(table.columns))]
+            values = [":p0", ":entity", *params, ":seq"]
+            found = self._statements[key] = (
+                f"INSERT INTO {table.sql} ({', '.join(names)}) VALUES ({', '.join(values)})"
+            )
+        return found
+
+    def update_sql(self, layout: EntityLayout, members: frozenset[str]) -> str:
+        """Update the columns of these members of an existing object."""
+        key = ("update", layout.qname, members)
+        found = self._statements.get(key)
+        if found is None:
+            table = layout.table
+            sets = ["_seq = :seq"]
+            for member, column in layout.slots():
+                if member in members:
+                    index = table.position(column.name) - 1  # builder rows have no entity
+                    sets.append(f"{column.sql} = :p{index}")
+            found = f"UPDATE {table.sql} SET {', '.join(sets)} WHERE id = :p0"
+            if len(self._statements) < 4096:
+                self._statements[key] = found
+        return found
+
+
+_codecs: weakref.WeakKeyDictionary[Any, ServerCodecs] = weakref.WeakKeyDictionary()
+
+
+def codecs_of(db: ServerDatabase) -> ServerCodecs:
+    found = _codecs.get(db)
+    if found is None:
+        found = _codecs[db] = ServerCodecs(db)
+    return found
+
+
+class ServerStore:
+    """The server database, within one transaction, as a session's store."""
+
+    def __init__(self, db: ServerDatabase, conn: AsyncConnection) -> None:
+        self.db = db
+        self.conn = conn
+        self.codecs = codecs_of(db)
+        self._seq: int | None = None
+
+    @property
+    def schema(self) -> Schema:
+        return self.codecs.schema
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.codecs.dialect
+
+    def decoder(self, entity: str) -> Decoder:
+        return self.codecs.decoder(entity)
+
+    async def sequence(self) -> int:
+        """This transaction's change sequence (taken on the first write)."""
+        if self._seq is None:
+            self._seq = await self.db.next_sequence(self.conn)
+        return self._seq
+
+    # ---- reading -----------------------------------------------------------------------------
+
+    async def select(self, query: SelectSql) -> Fetched:
+        result = await self.conn.execute(text(query.sql), query.params)
+        rows = list(result.all())
+        return Fetched(rows, await self._refsets(query.table, rows))
+
+    async def get_many(self, entity: str, ids: Sequence[str]) -> Fetched:
+        layout = self.schema.layout(entity)
+        table = layout.table
+        dialect = self.dialect
+        sql = (
+            f"SELECT {table.select_list('t')} FROM {table.sql} t "
+            f"WHERE t.id IN ({dialect.id_list(':ids')})"
+        )
+        params: dict[str, Any] = {"ids": dialect.ids_param(list(ids))}
+        if layout.filtered:
+            names = [f"e{i}" for i in range(len(layout.family))]
+            sql += f" AND t.entity IN ({', '.join(':' + n for n in names)})"
+            params.update(zip(names, layout.family, strict=True))
+        rows = list((await self.conn.execute(text(sql), params)).all())
+        return Fetched(rows, await self._refsets(table, rows))
+
+    async def find(self, obj_id: str) -> tuple[str, Fetched] | None:
+        for table in self.schema.tables.values():
+            sql = f"SELECT {table.select_list('t')} FROM {table.sql} t WHERE t.id = :id"
+            rows = list((await self.conn.execute(text(sql), {"id": obj_id})).all())
+            if rows:
+                entity = rows[0][1] or table.entities[0]
+                return entity, Fetched(rows, await self._refsets(table, rows))
+        return None
+
+    async def _refsets(
+        self, table: TableLayout, rows: Sequence[Sequence[Any]]
+    ) -> dict[str, dict[str, tuple[str, ...]]] | None:
+        layouts = self.schema.entities
+        names = {n for e in table.entities for n in layouts[e].refsets}
+        if not rows or not names:
+            return None
+        dialect = self.dialect
+        ids = dialect.ids_param([r[0] for r in rows])
+        found: dict[str, dict[str, tuple[str, ...]]] = {}
+        for name in sorted(names):
+            refset = self.schema.refset(name).sql
+            targets: dict[str, list[str]] = {}
+            result = await self.conn.execute(
+                text(
+                    f"SELECT owner_id, target_id FROM {refset} "
+                    f"WHERE owner_id IN ({dialect.id_list(':ids')}) ORDER BY owner_id, target_id"
+                ),
+                {"ids": ids},
+            )
+            for owner, target in result.all():
+                targets.setdefault(owner, []).append(target)
+            for row in rows:
+                entity = row[1] or table.entities[0]
+                if name in layouts[entity].refsets:
+                    found.setdefault(row[0], {})[name] = tuple(targets.get(row[0], ()))
+        return found
+
+    async def exists(self, ids: Sequence[str]) -> dict[str, str]:
+        """Id → entity of the objects among `ids` the database holds (of any entity)."""
+        found: dict[str, str] = {}
+        if not ids:
+            return found
+        dialect = self.dialect
+        params = {"ids": dialect.ids_param(list(ids))}
+        for table in self.schema.tables.values():
+            result = await self.conn.execute(
+                text(f"SELECT id, entity FROM {table.sql} WHERE id IN ({dialect.id_list(':ids')})"),
+                params,
+            )
+            found.update({r[0]: r[1] for r in result.all()})
+        return found
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    async def write(self, unit: WriteUnit, existing: set[str] | None = None) -> None:
+        """Write a unit: new objects whole, existing ones (`existing`, or looked up) only in
+        their changed members; reference sets replaced as the unit says."""
+        if not unit.entities:
+            return
+        ids = [i for w in unit.entities.values() for i, _v, _c in w.objects]
+        if existing is None:
+            existing = set(await self.exists(ids))
+        seq = await self.sequence()
+        codecs = self.codecs
+        for entity, writes in unit.entities.items():
+            layout = self.schema.layout(entity)
+            build = codecs.builder(layout)
+            inserts: list[dict[str, Any]] = []
+            for obj_id, values, changed in writes.objects:
+                row = build(obj_id, values, None)
+                params = {f"p{i}": v for i, v in enumerate(row[:-1])}
+                params["seq"] = seq
+                if obj_id in existing:
+                    if changed:
+                        await self.conn.execute(text(codecs.update_sql(layout, changed)), params)
+                    else:
+                        await self.conn.execute(
+                            text(f"UPDATE {layout.table.sql} SET _seq = :seq WHERE id = :p0"),
+                            params,
+                        )
+                else:
+                    params["entity"] = entity
+                    inserts.append(params)
+            if inserts:
+                await self.conn.execute(text(codecs.insert_sql(layout)), inserts)
+            for association, owner, targets in writes.links:
+                table = self.schema.refset(association).sql
+                await self.conn.execute(
+                    text(f"DELETE FROM {table} WHERE owner_id = :owner"), {"owner": owner}
+                )
+                if targets:
+                    await self.conn.execute(
+                        text(f"INSERT INTO {table} (owner_id, target_id) VALUES (:o, :t)"),
+                        [{"o": owner, "t": t} for t in targets],
+                    )
+
+    async def delete(self, ids: dict[str, list[str]]) -> list[str]:
+        """Delete objects, leave tombstones, and clear references and reference-set entries
+        pointing to them (their holders change, so devices learn of it)."""
+        seq = await self.sequence()
+        gone: list[str] = []
+        dialect = self.dialect
+        tombstones = self.db.tables.tombstones
+        for entity, object_ids in ids.items():
+            layout = self.schema.layout(entity)
+            params = {"ids": dialect.ids_param(object_ids)}
+            result = await self.conn.execute(
+                text(
+                    f"SELECT id, entity FROM {layout.table.sql} "
+                    f"WHERE id IN ({dialect.id_list(':ids')})"
+                ),
+                params,
+            )
+            found = [(r[0], r[1]) for r in result.all()]
+            if not found:
+                continue
+            await self.conn.execute(
+                text(f"DELETE FROM {layout.table.sql} WHERE id IN ({dialect.id_list(':ids')})"),
+                {"ids": dialect.ids_param([i for i, _e in found])},
+            )
+            await self.conn.execute(
+                tombstones.insert(), [{"id": i, "entity": e, "_seq": seq} for i, e in found]
+            )
+            gone += [i for i, _e in found]
+        if gone:
+            await self._clear_links(gone, seq)
+        return gone
+
+    async def _clear_links(self, gone: list[str], seq: int) -> None:
+        dialect = self.dialect
+        ids = {"ids": dialect.ids_param(gone), "seq": seq}
+        id_list = dialect.id_list(":ids")
+        for refset in self.schema.refsets.values():
+            owner = self.schema.layout(refset.association.source).table.sql
+            await self.conn.execute(
+                text(
+                    f"UPDATE {owner} SET _seq = :seq WHERE id IN (SELECT owner_id FROM "
+                    f"{refset.sql} WHERE target_id IN ({id_list}))"
+                ),
+                ids,
+            )
+            await self.conn.execute(
+                text(
+                    f"DELETE FROM {refset.sql} WHERE owner_id IN ({id_list}) "
+                    f"OR target_id IN ({id_list})"
+                ),
+                ids,
+            )
+        for table in self.schema.tables.values():
+            for column in table.columns:
+                if column.kind == "Ref":
+                    await self.conn.execute(
+                        text(
+                            f"UPDATE {table.sql} SET {column.sql} = NULL, _seq = :seq "
+                            f"WHERE {column.sql} IN ({id_list})"
+                        ),
+                        ids,
+                    )
+
+    # ---- the rest of the interface -----------------------------------------------------------
+
+    async def pending_changes(self) -> list[dict[str, Any]]:
+        return []  # the server holds no changes waiting for anyone
+
+    async def summary(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for table in self.schema.tables.values():
+            result = await self.conn.execute(
+                text(f"SELECT entity, COUNT(*) FROM {table.sql} GROUP BY entity")
+            )
+            for entity, count in result.all():
+                counts[entity] = {"objects": count, "new": 0, "changed": 0, "deleted": 0}
+        return counts
+
+    async def write_file(self, obj_id: str, data: bytes, user_id: str | None = None) -> None:
+        """Store a file object's contents (in parts), with its hash and size."""
+        seq = await self.sequence()
+        files, chunks = self.db.tables.files, self.db.tables.file_chunks
+        await self.conn.execute(chunks.delete().where(chunks.c.id == obj_id))
+        await self.conn.execute(files.delete().where(files.c.id == obj_id))
+        digest = hashlib.sha256(data).hexdigest()
+        row = {"id": obj_id, "hash": digest, "size": len(data), "user_id": user_id, "_seq": seq}
+        await self.conn.execute(files.insert().values(**row))
+        parts = [
+            {"id": obj_id, "part": n, "data": data[i : i + CHUNK]}
+            for n, i in enumerate(range(0, len(data), CHUNK))
+        ]
+        if parts:
+            await self.conn.execute(chunks.insert(), parts)
+
+    async def read_file(self, obj_id: str) -> bytes | None:
+        files, chunks = self.db.tables.files, self.db.tables.file_chunks
+        found = (await self.conn.execute(files.select().where(files.c.id == obj_id))).first()
+        if found is None:
+            return None
+        result = await self.conn.execute(
+            chunks.select().where(chunks.c.id == obj_id).order_by(chunks.c.part)
+        )
+        return b"".join(bytes(r.data) for r in result.all())
+
+    async def get_item(self, key: str) -> str | None:
+        raise MendixError("storage items live on the device")
+
+    async def set_item(self, key: str, value: str) -> None:
+        raise MendixError("storage items live on the device")
+
+    async def remove_item(self, key: str) -> None:
+        raise MendixError("storage items live on the device")
+
+    async def get_meta(self, key: str) -> Any:
+        return await self.db.read_meta(self.conn, key)
+
+    async def set_meta(self, key: str, value: Any) -> None:
+        await self.db.write_meta(self.conn, {key: value})
+
+    async def close(self) -> None:
+        """Nothing to do: the transaction belongs to the request."""
