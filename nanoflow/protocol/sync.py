@@ -9,7 +9,7 @@ ids; reference sets travel as changes (`added`/`removed`) upward and as whole se
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -73,6 +73,11 @@ class ObjectOutcome(WireModel):
     status: Literal["applied", "failed"]
     reason: str | None = None
     failure_id: ObjectId | None = None
+    state: ObjectState | None = Field(
+        default=None,
+        description="The object as its uploader may now read it (after event handlers); "
+        "null when the server has none for them (deleted, refused as new, not readable).",
+    )
 
 
 class UploadAnswer(WireModel):
@@ -103,26 +108,30 @@ class ObjectState(WireModel):
     file: FileInfo | None = None
 
 
-class DownloadRequest(WireModel):
-    """One page of one offline entity. Without a cursor: a full download."""
-
-    entity: QualifiedName
-    cursor: Cursor | None = None
-    page_size: Annotated[int, Field(ge=1, le=10_000)] = 1000
+Row = list[Any]
+"""A download row: the object's id, its exact entity, its version, then one value per column
+(`null` for members its reader may not read)."""
 
 
 class DownloadPage(WireModel):
-    """Objects changed since the cursor, ids the device must remove, and the next cursor.
+    """One page of an offline entity's download (`GET /download/{entity}?cursor=&limit=`):
+    the objects changed since the cursor as rows under `columns` (attribute columns named
+    `Module.DeclaringEntity.Attribute`, references and reference sets by their association,
+    the union over the entity and its specializations), ids the device must remove, and the
+    cursor of the next page.
 
     `complete` says the pages of this download list every object the user may see (a full
     download, or a re-evaluation after rules, roles, the epoch or a clock-dependent XPath
-    changed): at the last page the device removes every object of the entity it holds that
-    the pages did not list, except its pending changes."""
+    changed): after the last page the device removes every object of the entity it holds that
+    the pages did not list, except its pending changes. `files` maps the ids of file objects
+    whose contents changed to their content hash (fetch them with `GET /files/{id}`)."""
 
     entity: QualifiedName
-    objects: list[ObjectState]
+    columns: list[str]
+    rows: list[Row]
     removed: list[ObjectId] = Field(default_factory=list)
     complete: bool = False
+    files: dict[str, Sha256] = Field(default_factory=dict)
     cursor: Cursor
     more: bool
 
@@ -173,3 +182,6 @@ class MicroflowResult(WireModel):
     result: Scalar = None
     to_device: list[ObjectState] = Field(default_factory=list)
     removed_from_device: list[ObjectId] = Field(default_factory=list)
+
+
+ObjectOutcome.model_rebuild()

@@ -47,8 +47,9 @@ def format_datetime(value: datetime) -> str:
 def parse_datetime(text: str) -> datetime:
     """The aware UTC date-time of a wire string; ValueError for any other form."""
     if not _DATETIME.match(text):
-        raise ValueError("expected an ISO 8601 UTC date-time with milliseconds, like "
-                         "2024-05-01T08:30:00.000Z")
+        raise ValueError(
+            "expected an ISO 8601 UTC date-time with milliseconds, like 2024-05-01T08:30:00.000Z"
+        )
     return datetime.fromisoformat(text[:-1] + "+00:00")
 
 
@@ -67,7 +68,7 @@ def _decimal_in(value: Any) -> Any:
         return Decimal(value)
     raise ValueError(
         "expected a Decimal as a plain-notation string (at most 20 digits before the point "
-        "and 8 after), like \"12.50\""
+        'and 8 after), like "12.50"'
     )
 
 

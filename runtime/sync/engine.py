@@ -164,15 +164,11 @@ class DeviceSync:
         pending = await self.store.get_meta("upload")
         if not pending:
             return
-        changes = [
-            Outgoing(i, entity, kind, tick) for i, entity, kind, tick in pending["changes"]
-        ]
+        changes = [Outgoing(i, entity, kind, tick) for i, entity, kind, tick in pending["changes"]]
         outcomes = await self.transport.upload(pending["body"])
         await self._settle(session, changes, outcomes, report)
 
-    async def _upload(
-        self, session: Session, changes: list[Outgoing], report: SyncReport
-    ) -> None:
+    async def _upload(self, session: Session, changes: list[Outgoing], report: SyncReport) -> None:
         if not changes:
             return
         self._check_cancelled()
