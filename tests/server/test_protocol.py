@@ -49,8 +49,18 @@ def test_decimals_travel_as_plain_strings(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["12.5", '"1e5"', '"NaN"', '"Infinity"', '"123456789012345678901"', '"0.123456789"',
-            '" 1"', '"01"', "null"],
+    "raw",
+    [
+        "12.5",
+        '"1e5"',
+        '"NaN"',
+        '"Infinity"',
+        '"123456789012345678901"',
+        '"0.123456789"',
+        '" 1"',
+        '"01"',
+        "null",
+    ],
 )
 def test_other_decimal_forms_are_refused(raw: str) -> None:
     with pytest.raises(ValidationError):
@@ -58,20 +68,31 @@ def test_other_decimal_forms_are_refused(raw: str) -> None:
 
 
 def test_date_times_are_utc_with_milliseconds() -> None:
-    assert format_datetime(datetime(2024, 5, 1, 8, 30, 0, 123456, tzinfo=UTC)) == \
-        "2024-05-01T08:30:00.123Z"
+    assert (
+        format_datetime(datetime(2024, 5, 1, 8, 30, 0, 123456, tzinfo=UTC))
+        == "2024-05-01T08:30:00.123Z"
+    )
     assert format_datetime(datetime(2024, 5, 1)) == "2024-05-01T00:00:00.000Z"
     page = {
-        "user_id": ID, "user_name": "a", "roles": [], "time_zone": None, "server_id": ID,
-        "device_id": ID, "expires_at": "2024-05-01T08:30:00.000Z",
+        "user_id": ID,
+        "user_name": "a",
+        "roles": [],
+        "time_zone": None,
+        "server_id": ID,
+        "device_id": ID,
+        "expires_at": "2024-05-01T08:30:00.000Z",
     }
     from nanoflow.protocol import SessionAnswer
 
     answer = SessionAnswer.model_validate(page)
     assert answer.expires_at == datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
     assert answer.model_dump(mode="json")["expires_at"] == "2024-05-01T08:30:00.000Z"
-    for bad in ("2024-05-01T08:30:00Z", "2024-05-01T08:30:00.000+02:00",
-                "2024-02-30T08:30:00.000Z", "2024-05-01 08:30:00.000Z"):
+    for bad in (
+        "2024-05-01T08:30:00Z",
+        "2024-05-01T08:30:00.000+02:00",
+        "2024-02-30T08:30:00.000Z",
+        "2024-05-01 08:30:00.000Z",
+    ):
         with pytest.raises(ValidationError):
             SessionAnswer.model_validate({**page, "expires_at": bad})
 
@@ -98,11 +119,19 @@ def test_sync_drafts_round_trip() -> None:
             "device_id": ID,
             "sequence": 7,
             "objects": [
-                {"id": ID, "entity": "Sales.Order", "kind": "changed",
-                 "attributes": {"Total": "12.50", "PlacedAt": "2024-05-01T08:30:00.000Z",
-                                "Status": "Placed", "Number": 2**62},
-                 "references": {"Sales.Order_Customer": None},
-                 "reference_sets": {"Sales.Order_Tags": {"added": [ID], "removed": []}}},
+                {
+                    "id": ID,
+                    "entity": "Sales.Order",
+                    "kind": "changed",
+                    "attributes": {
+                        "Total": "12.50",
+                        "PlacedAt": "2024-05-01T08:30:00.000Z",
+                        "Status": "Placed",
+                        "Number": 2**62,
+                    },
+                    "references": {"Sales.Order_Customer": None},
+                    "reference_sets": {"Sales.Order_Tags": {"added": [ID], "removed": []}},
+                },
                 {"id": ID, "entity": "Sales.Order", "kind": "deleted"},
             ],
         }
@@ -114,6 +143,8 @@ def test_sync_drafts_round_trip() -> None:
         ObjectChange.model_validate({"id": ID, "entity": "Order", "kind": "new"})
     answer = UploadAnswer(device_id=ID, sequence=7, outcomes=[])
     assert answer.model_dump(mode="json") == {"device_id": ID, "sequence": 7, "outcomes": []}
-    page = DownloadPage(entity="Sales.Order", objects=[], cursor="c", more=False)
+    page = DownloadPage(
+        entity="Sales.Order", columns=["Sales.Order.Total"], rows=[], cursor="c", more=False
+    )
     assert page.removed == [] and not page.complete
     assert MicroflowCall.model_validate({"arguments": {"note": "x", "n": 1}}).arguments["n"] == 1
