@@ -59,6 +59,7 @@ class Session:
         roles: list[str] | None = None,
         microflows: MicroflowCaller | None = None,
         sync: Synchronizer | None = None,
+        user_id: str | None = None,
     ) -> None:
         self.program = app if isinstance(app, Program) else Program.of(app)
         self.app = self.program.app
@@ -73,6 +74,7 @@ class Session:
             self._owns_store = False
         self.host = host or Host()
         self.user_name = user
+        self.user_id = user_id or LOCAL_USER_ID
         self.roles = sorted(self.names.roles) if roles is None else list(roles)
         self.objects = IdentityMap()
         self.actions: dict[str, Action] = {}
@@ -102,7 +104,7 @@ class Session:
 
             self.store_path.parent.mkdir(parents=True, exist_ok=True)
             self.store = await DeviceStore.open(self.store_path, self.app)
-        user = MxObject("System.User", LOCAL_USER_ID, {"Name": self.user_name, "Active": True})
+        user = MxObject("System.User", self.user_id, {"Name": self.user_name, "Active": True})
         user.new = False
         self.objects[user.id] = user
         self.current_user = user
