@@ -1,25 +1,132 @@
-"""The IR: immutable typed models of a whole app, each node with its source span.
+"""The IR: immutable typed nodes of a whole app, each node with its source span.
 
-The parser lowers lark's parse directly into these models; the checker reads them and never
+The parser lowers lark's parse directly into these nodes; the checker reads them and never
 changes them. Names are kept as written (`Ident`); resolving them is the name table's job.
+
+Nodes are plain slotted classes (`NodeMeta` gives each one a keyword-only `__init__`, equality,
+hashing and a `repr` from its annotations, like a frozen dataclass but cheap to define, so
+importing the IR costs almost nothing). `fields`, `values`, `replace` and `to_data`
+stand in for `dataclasses.fields`, `dataclasses.replace` and `dataclasses.asdict`.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal, TypeAlias
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any, Literal, TypeAlias, TypeVar, dataclass_transform
 
 from nanoflow.source import Span
 
+_N = TypeVar("_N", bound="Node")
+_MISSING: Any = object()
 
-class Node(BaseModel):
-    """Base of every IR node."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+def _init_source(fields: tuple[str, ...], defaults: dict[str, Any]) -> str:
+    params = ", ".join(f"{f}=_d_{f}" if f in defaults else f for f in fields)
+    sets = "".join(f"\n    _set(self, {f!r}, {f})" for f in fields)
+    return f"def __init__(self, *, {params}):{sets or chr(10) + '    pass'}"
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True)
+class NodeMeta(type):
+    """Turns annotated class attributes into slots and a keyword-only constructor."""
+
+    FIELDS: tuple[str, ...]
+    DEFAULTS: dict[str, Any]
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> NodeMeta:
+        own = [f for f in namespace.get("__annotations__", {}) if not f.startswith("__")]
+        inherited: tuple[str, ...] = ()
+        defaults: dict[str, Any] = {}
+        for base in reversed(bases):
+            if isinstance(base, NodeMeta):
+                inherited += tuple(f for f in base.FIELDS if f not in inherited)
+                defaults.update(base.DEFAULTS)
+        for field in own:
+            if field in namespace:
+                defaults[field] = namespace.pop(field)
+        namespace["__slots__"] = tuple(own)
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        cls.FIELDS = inherited + tuple(f for f in own if f not in inherited)
+        cls.DEFAULTS = defaults
+        env: dict[str, Any] = {"_set": object.__setattr__}
+        env.update({f"_d_{f}": value for f, value in defaults.items()})
+        exec(_init_source(cls.FIELDS, defaults), env)
+        init = env["__init__"]
+        init.__qualname__ = f"{name}.__init__"
+        cls.__init__ = init  # type: ignore[misc]
+        return cls
+
+
+class Node(metaclass=NodeMeta):
+    """Base of every IR node: immutable, compared and hashed by type and field values."""
 
     span: Span
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: cannot set `{name}`")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: cannot delete `{name}`")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in type(self).FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Node)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, self._values()))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in type(self).FIELDS)
+        return f"{type(self).__name__}({inner})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self._values()))
+
+
+def _rebuild(cls: type[_N], values: tuple[Any, ...]) -> _N:
+    """Unpickling and copying: a node of `cls` from its field values in order."""
+    node = cls.__new__(cls)
+    for field, value in zip(type(node).FIELDS, values, strict=True):
+        object.__setattr__(node, field, value)
+    return node
+
+
+def fields(node: Node | type[Node]) -> tuple[str, ...]:
+    """The field names of a node (or node class), `span` first."""
+    cls = node if isinstance(node, type) else type(node)
+    return cls.FIELDS
+
+
+def values(node: Node) -> tuple[Any, ...]:
+    """The field values of a node, in the order of `fields`."""
+    return node._values()
+
+
+def replace(node: _N, **changes: Any) -> _N:
+    """A copy of `node` with some fields changed."""
+    values = {f: getattr(node, f) for f in type(node).FIELDS}
+    unknown = changes.keys() - values.keys()
+    if unknown:
+        raise TypeError(f"{type(node).__name__} has no field {', '.join(sorted(unknown))}")
+    values.update(changes)
+    return type(node)(**values)
+
+
+def to_data(value: Any) -> Any:
+    """Nodes as dictionaries of their fields and tuples as lists, recursively (for tests and
+    debugging, like `dataclasses.asdict`)."""
+    if isinstance(value, Node):
+        return {f: to_data(getattr(value, f)) for f in type(value).FIELDS}
+    if isinstance(value, tuple) and not isinstance(value, Span):
+        return [to_data(item) for item in value]
+    return value
 
 
 class Ident(Node):
@@ -619,8 +726,3 @@ class ModuleFile(Node):
 
     module: Ident
     declarations: tuple[Declaration, ...]
-
-
-for _model in list(globals().values()):
-    if isinstance(_model, type) and issubclass(_model, Node) and _model is not Node:
-        _model.model_rebuild()

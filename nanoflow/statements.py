@@ -104,7 +104,7 @@ def handlers(owner: type, prefix: str) -> dict[type[ir.StmtBase], Callable[..., 
 
 def child_blocks(stmt: ir.Stmt) -> Iterator[ir.Block]:
     """The blocks nested directly in a statement: branches, cases, loop bodies, its handler."""
-    for value in stmt.__dict__.values():
+    for value in ir.values(stmt):
         if isinstance(value, ir.Block):
             yield value
         elif isinstance(value, ir.ErrorHandler):

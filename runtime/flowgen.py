@@ -491,7 +491,7 @@ def _mentioned_variables(node: Any) -> set[str]:
         if isinstance(item, ir.Variable):
             names.add(item.name)
         elif isinstance(item, ir.Node):
-            for value in item.__dict__.values():
+            for value in ir.values(item):
                 visit(value)
         elif isinstance(item, tuple):
             for value in item:

@@ -201,7 +201,7 @@ def value_nodes(constraints: Sequence[ir.XPathConstraint]) -> tuple[ir.Expr, ...
         if isinstance(node, ir.Variable | ir.MemberPath | ir.TokenRef):
             found.append(node)
         elif isinstance(node, ir.Node):
-            for value in node.__dict__.values():
+            for value in ir.values(node):
                 if isinstance(value, ir.Node):
                     visit(value)
 

@@ -14,7 +14,6 @@ import pytest
 import strategies
 from hypothesis import given
 from program_gen import generate_app
-from pydantic import BaseModel
 
 from nanoflow import ir
 from nanoflow.parser import parse_source
@@ -43,8 +42,8 @@ def _variables(node: object) -> Iterator[str]:
     elif isinstance(node, tuple):
         for item in node:
             yield from _variables(item)
-    elif isinstance(node, BaseModel) and not isinstance(node, ir.Block | ir.ErrorHandler):
-        for field in type(node).model_fields:
+    elif isinstance(node, ir.Node) and not isinstance(node, ir.Block | ir.ErrorHandler):
+        for field in ir.fields(node):
             if field != "span":
                 yield from _variables(getattr(node, field))
 
@@ -83,7 +82,7 @@ class ScopeChecker:
     def statement(self, stmt: ir.Stmt, visible: set[str]) -> None:
         line = stmt.span.line
         output: str | None = None
-        for field in type(stmt).model_fields:
+        for field in ir.fields(stmt):
             value = getattr(stmt, field)
             if field in ("span", "handler"):
                 continue
@@ -135,9 +134,9 @@ def test_generated_app_uses_every_statement_kind() -> None:
     seen: set[str] = set()
 
     def walk(node: object) -> None:
-        if isinstance(node, BaseModel):
+        if isinstance(node, ir.Node):
             seen.add(type(node).__name__)
-            for field in type(node).model_fields:
+            for field in ir.fields(node):
                 walk(getattr(node, field))
         elif isinstance(node, tuple):
             for item in node:

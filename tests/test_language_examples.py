@@ -190,7 +190,7 @@ def walk(node: object) -> Iterator[ir.Node]:
     """Every IR node below (and including) `node`."""
     if isinstance(node, ir.Node):
         yield node
-        for field in type(node).model_fields:
+        for field in ir.fields(node):
             yield from walk(getattr(node, field))
     elif isinstance(node, tuple):
         for item in node:
@@ -227,7 +227,7 @@ def declaration_items(module: ir.ModuleFile) -> Iterator[tuple[DeclKey, ir.Node]
 
 
 def without_spans(value: Any) -> Any:
-    """A node's `model_dump()` with every source position left out."""
+    """A node's `ir.to_data()` with every source position left out."""
     if isinstance(value, dict):
         return {k: without_spans(v) for k, v in value.items() if k != "span"}
     if isinstance(value, list | tuple):
@@ -266,8 +266,8 @@ def test_whole_file_block_is_in_sample(block: Block) -> None:
             problems.append(f"{' '.join(key)}: not declared in samples/sales")
             continue
         path, twin = sample[key]
-        expected = pprint.pformat(without_spans(node.model_dump()), width=100).splitlines()
-        actual = pprint.pformat(without_spans(twin.model_dump()), width=100).splitlines()
+        expected = pprint.pformat(without_spans(ir.to_data(node)), width=100).splitlines()
+        actual = pprint.pformat(without_spans(ir.to_data(twin)), width=100).splitlines()
         if expected != actual:
             diff = "\n".join(
                 difflib.unified_diff(expected, actual, "LANGUAGE.md", path, lineterm="")

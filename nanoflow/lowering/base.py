@@ -39,7 +39,7 @@ class LoweringBase(Transformer[Token, Any]):
         return Span(self.file, a.line, a.column, b.end_line, b.end_column)
 
     def _ident(self, tok: Token) -> ir.Ident:
-        return ir.Ident.model_construct(span=self._sp(tok), text=str(tok))
+        return ir.Ident(span=self._sp(tok), text=str(tok))
 
     def _var(self, tok: Token) -> ir.Variable:
-        return ir.Variable.model_construct(span=self._sp(tok), name=str(tok)[1:])
+        return ir.Variable(span=self._sp(tok), name=str(tok)[1:])

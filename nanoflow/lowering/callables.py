@@ -16,12 +16,12 @@ class CallableLowering(LoweringBase):
 
     def named_type(self, c: list[Any]) -> ir.NamedType:
         length = int(c[1]) if len(c) > 1 else None
-        return ir.NamedType.model_construct(
+        return ir.NamedType(
             span=self._span(c[0], c[-1]), name=self._ident(c[0]), length=length
         )
 
     def list_type(self, c: list[Any]) -> ir.ListTypeRef:
-        return ir.ListTypeRef.model_construct(span=self._span(c[0], c[2]), entity=self._ident(c[2]))
+        return ir.ListTypeRef(span=self._span(c[0], c[2]), entity=self._ident(c[2]))
 
     def flow(self, c: list[Any]) -> ir.Flow:
         parameters: tuple[ir.Parameter, ...] = ()
@@ -38,7 +38,7 @@ class CallableLowering(LoweringBase):
                     entity_access = True
                 else:
                     parameters = item[1]
-        return ir.Flow.model_construct(
+        return ir.Flow(
             span=self._span(c[0], c[1]),
             kind=cast(Any, str(c[0])),
             name=self._ident(c[1]),
@@ -56,7 +56,7 @@ class CallableLowering(LoweringBase):
         return ("parameters", tuple(c), self._span(c[0], c[-1]))
 
     def parameter(self, c: list[Any]) -> ir.Parameter:
-        return ir.Parameter.model_construct(
+        return ir.Parameter(
             span=self._span(c[0], c[1]), variable=self._var(c[0]), type=c[1]
         )
 
@@ -71,7 +71,7 @@ class CallableLowering(LoweringBase):
 
     def page(self, c: list[Any]) -> ir.Page:
         params = c[2][1] if len(c) > 2 else ()
-        return ir.Page.model_construct(
+        return ir.Page(
             span=self._span(c[0], c[1]), name=self._ident(c[1]), parameters=params
         )
 
@@ -83,6 +83,6 @@ class CallableLowering(LoweringBase):
                 returns = item[1]
             else:
                 params = item[1]
-        return ir.Action.model_construct(
+        return ir.Action(
             span=self._span(c[0], c[1]), name=self._ident(c[1]), parameters=params, returns=returns
         )

@@ -19,7 +19,7 @@ class DeclarationLowering(LoweringBase):
         module = children[0]
         decls = tuple(children[1:])
         end = decls[-1] if decls else module
-        return ir.ModuleFile.model_construct(
+        return ir.ModuleFile(
             span=self._span(module, end), module=module, declarations=decls
         )
 
@@ -28,12 +28,12 @@ class DeclarationLowering(LoweringBase):
 
     def enumeration(self, c: list[Any]) -> ir.Enumeration:
         values = tuple(c[2:])
-        return ir.Enumeration.model_construct(
+        return ir.Enumeration(
             span=self._span(c[0], c[1]), name=self._ident(c[1]), values=values
         )
 
     def enum_value(self, c: list[Any]) -> ir.EnumValue:
-        return ir.EnumValue.model_construct(
+        return ir.EnumValue(
             span=self._span(c[0], c[1]), name=self._ident(c[0]), caption=unquote(c[1])
         )
 
@@ -54,7 +54,7 @@ class DeclarationLowering(LoweringBase):
                 extends = item[1]
             else:
                 with_owner = True
-        return ir.Entity.model_construct(
+        return ir.Entity(
             span=self._span(c[0], c[1]),
             name=self._ident(c[1]),
             extends=extends,
@@ -79,7 +79,7 @@ class DeclarationLowering(LoweringBase):
                 flags.add(str(item))
             else:
                 default = item
-        return ir.Attribute.model_construct(
+        return ir.Attribute(
             span=self._span(c[0], c[-1]),
             name=self._ident(c[0]),
             type=type_ref,
@@ -95,10 +95,10 @@ class DeclarationLowering(LoweringBase):
         return cast(Token, c[0])
 
     def default_name(self, c: list[Any]) -> ir.NameRef:
-        return ir.NameRef.model_construct(span=self._sp(c[0]), name=self._ident(c[0]))
+        return ir.NameRef(span=self._sp(c[0]), name=self._ident(c[0]))
 
     def event_handler(self, c: list[Any]) -> ir.EventHandler:
-        return ir.EventHandler.model_construct(
+        return ir.EventHandler(
             span=self._span(c[0], c[3]),
             moment=cast(Any, str(c[1])),
             action=cast(Any, str(c[2])),
@@ -111,13 +111,13 @@ class DeclarationLowering(LoweringBase):
     event_action = event_moment
 
     def index(self, c: list[Any]) -> ir.Index:
-        return ir.Index.model_construct(
+        return ir.Index(
             span=self._span(c[0], c[-1]), attributes=tuple(self._ident(t) for t in c[1:])
         )
 
     def association(self, c: list[Any]) -> ir.Association:
         many = len(c) == 7
-        return ir.Association.model_construct(
+        return ir.Association(
             span=self._span(c[0], c[-1]),
             name=self._ident(c[1]),
             source=self._ident(c[3]),
@@ -126,7 +126,7 @@ class DeclarationLowering(LoweringBase):
         )
 
     def role(self, c: list[Any]) -> ir.Role:
-        return ir.Role.model_construct(span=self._span(c[0], c[1]), name=self._ident(c[1]))
+        return ir.Role(span=self._span(c[0], c[1]), name=self._ident(c[1]))
 
     def access_rule(self, c: list[Any]) -> ir.AccessRule:
         create = delete = False
@@ -144,7 +144,7 @@ class DeclarationLowering(LoweringBase):
                 write = item[1]
             else:
                 constraints = item[1]
-        return ir.AccessRule.model_construct(
+        return ir.AccessRule(
             span=self._span(c[0], c[3]),
             entity=self._ident(c[1]),
             role=self._ident(c[3]),
@@ -168,10 +168,10 @@ class DeclarationLowering(LoweringBase):
         return ("write", c[1], self._span(c[0], c[1]))
 
     def all_members(self, c: list[Any]) -> ir.MemberSelection:
-        return ir.MemberSelection.model_construct(span=self._sp(c[0]), all=True)
+        return ir.MemberSelection(span=self._sp(c[0]), all=True)
 
     def some_members(self, c: list[Any]) -> ir.MemberSelection:
-        return ir.MemberSelection.model_construct(
+        return ir.MemberSelection(
             span=self._span(c[0], c[-1]),
             all=False,
             members=tuple(self._ident(t) for t in c),
@@ -181,11 +181,11 @@ class DeclarationLowering(LoweringBase):
         return ("where", tuple(c[1:]), self._span(c[0], c[-1]))
 
     def offline_profile(self, c: list[Any]) -> ir.OfflineProfile:
-        return ir.OfflineProfile.model_construct(span=self._sp(c[0]), entries=tuple(c[1:]))
+        return ir.OfflineProfile(span=self._sp(c[0]), entries=tuple(c[1:]))
 
     def offline_entry(self, c: list[Any]) -> ir.OfflineEntry:
         mode, constraints, end = c[1]
-        return ir.OfflineEntry.model_construct(
+        return ir.OfflineEntry(
             span=self._span(c[0], (end,)),
             entity=self._ident(c[0]),
             mode=mode,

@@ -16,21 +16,21 @@ class StatementLowering(LoweringBase):
     """Callbacks of the statement rules."""
 
     def block(self, c: list[Any]) -> ir.Block:
-        return ir.Block.model_construct(span=self._span(c[0], c[-1]), statements=tuple(c[1:-1]))
+        return ir.Block(span=self._span(c[0], c[-1]), statements=tuple(c[1:-1]))
 
     def statement(self, c: list[Any]) -> Any:
         if len(c) == 1:
             return c[0]
         stmt, handler = c
-        return stmt.model_copy(update={"handler": handler})
+        return ir.replace(stmt, handler=handler)
 
     def handler_custom(self, c: list[Any]) -> ir.ErrorHandler:
-        return ir.ErrorHandler.model_construct(
+        return ir.ErrorHandler(
             span=self._span(c[0], c[1]), kind="custom", body=c[2]
         )
 
     def handler_continue(self, c: list[Any]) -> ir.ErrorHandler:
-        return ir.ErrorHandler.model_construct(span=self._span(c[0], c[2]), kind="continue")
+        return ir.ErrorHandler(span=self._span(c[0], c[2]), kind="continue")
 
     def declare_stmt(self, c: list[Any]) -> ir.Declare:
         type_ref = value = None
@@ -39,12 +39,12 @@ class StatementLowering(LoweringBase):
                 type_ref = item
             else:
                 value = item
-        return ir.Declare.model_construct(
+        return ir.Declare(
             span=self._span(c[0], c[-1]), variable=self._var(c[1]), type=type_ref, value=value
         )
 
     def set_stmt(self, c: list[Any]) -> ir.Set:
-        return ir.Set.model_construct(
+        return ir.Set(
             span=self._span(c[0], c[2]), variable=self._var(c[1]), value=c[2]
         )
 
@@ -52,7 +52,7 @@ class StatementLowering(LoweringBase):
         cls, fields, end = c[1]
         fields.pop("start", None)
         out = self._var(c[0])
-        return cls.model_construct(span=self._span(c[0], (end,)), output=out, **fields)
+        return cls(span=self._span(c[0], (end,)), output=out, **fields)
 
     def create_object(self, c: list[Any]) -> tuple[type, dict[str, Any], Span]:
         assignments, end = (c[2][0], c[2][1]) if len(c) > 2 else ((), self._sp(c[1]))
@@ -67,7 +67,7 @@ class StatementLowering(LoweringBase):
         return (tuple(c), end)
 
     def member_assignment(self, c: list[Any]) -> ir.MemberAssignment:
-        return ir.MemberAssignment.model_construct(
+        return ir.MemberAssignment(
             span=self._span(c[0], c[1]), member=self._ident(c[0]), value=c[1]
         )
 
@@ -119,7 +119,7 @@ class StatementLowering(LoweringBase):
 
     def sort_item(self, c: list[Any]) -> ir.SortItem:
         descending = len(c) > 1 and str(c[1]) == "desc"
-        return ir.SortItem.model_construct(
+        return ir.SortItem(
             span=self._span(c[0], c[-1]), attribute=self._ident(c[0]), descending=descending
         )
 
@@ -134,33 +134,33 @@ class StatementLowering(LoweringBase):
 
     def change_stmt(self, c: list[Any]) -> ir.Change:
         assignments, end = (c[2][0], c[2][1]) if len(c) > 2 else ((), self._sp(c[1]))
-        return ir.Change.model_construct(
+        return ir.Change(
             span=self._span(c[0], (end,)), variable=self._var(c[1]), assignments=assignments
         )
 
     def commit_stmt(self, c: list[Any]) -> ir.Commit:
-        return ir.Commit.model_construct(span=self._span(c[0], c[1]), variable=self._var(c[1]))
+        return ir.Commit(span=self._span(c[0], c[1]), variable=self._var(c[1]))
 
     def rollback_stmt(self, c: list[Any]) -> ir.Rollback:
-        return ir.Rollback.model_construct(span=self._span(c[0], c[1]), variable=self._var(c[1]))
+        return ir.Rollback(span=self._span(c[0], c[1]), variable=self._var(c[1]))
 
     def delete_stmt(self, c: list[Any]) -> ir.Delete:
-        return ir.Delete.model_construct(span=self._span(c[0], c[1]), variable=self._var(c[1]))
+        return ir.Delete(span=self._span(c[0], c[1]), variable=self._var(c[1]))
 
     def add_stmt(self, c: list[Any]) -> ir.Add:
-        return ir.Add.model_construct(span=self._span(c[0], c[3]), value=c[1], list=self._var(c[3]))
+        return ir.Add(span=self._span(c[0], c[3]), value=c[1], list=self._var(c[3]))
 
     def remove_stmt(self, c: list[Any]) -> ir.Remove:
-        return ir.Remove.model_construct(
+        return ir.Remove(
             span=self._span(c[0], c[3]), value=c[1], list=self._var(c[3])
         )
 
     def clear_stmt(self, c: list[Any]) -> ir.Clear:
-        return ir.Clear.model_construct(span=self._span(c[0], c[1]), list=self._var(c[1]))
+        return ir.Clear(span=self._span(c[0], c[1]), list=self._var(c[1]))
 
     def if_stmt(self, c: list[Any]) -> ir.If:
         branches = [
-            ir.IfBranch.model_construct(span=self._span(c[0], c[2]), condition=c[1], body=c[2])
+            ir.IfBranch(span=self._span(c[0], c[2]), condition=c[1], body=c[2])
         ]
         otherwise = None
         for item in c[3:]:
@@ -169,12 +169,12 @@ class StatementLowering(LoweringBase):
             else:
                 otherwise = item[1]
         end = otherwise if otherwise is not None else branches[-1]
-        return ir.If.model_construct(
+        return ir.If(
             span=self._span(c[0], end), branches=tuple(branches), otherwise=otherwise
         )
 
     def else_if(self, c: list[Any]) -> ir.IfBranch:
-        return ir.IfBranch.model_construct(span=self._span(c[0], c[3]), condition=c[2], body=c[3])
+        return ir.IfBranch(span=self._span(c[0], c[3]), condition=c[2], body=c[3])
 
     def else_block(self, c: list[Any]) -> tuple[str, ir.Block, Span]:
         return ("else", c[1], c[1].span)
@@ -184,26 +184,26 @@ class StatementLowering(LoweringBase):
     def switch_stmt(self, c: list[Any]) -> ir.Switch:
         cases = tuple(x for x in c[2:] if isinstance(x, ir.SwitchCase))
         otherwise = next((x[1] for x in c[2:] if isinstance(x, tuple)), None)
-        return ir.Switch.model_construct(
+        return ir.Switch(
             span=self._span(c[0], c[1]), subject=c[1], cases=cases, otherwise=otherwise
         )
 
     def switch_case(self, c: list[Any]) -> ir.SwitchCase:
-        return ir.SwitchCase.model_construct(
+        return ir.SwitchCase(
             span=self._span(c[0], c[-2]), values=tuple(c[1:-1]), body=c[-1]
         )
 
     def case_name(self, c: list[Any]) -> ir.CaseValue:
-        return ir.CaseValue.model_construct(span=self._sp(c[0]), kind="name", name=str(c[0]))
+        return ir.CaseValue(span=self._sp(c[0]), kind="name", name=str(c[0]))
 
     def case_empty(self, c: list[Any]) -> ir.CaseValue:
-        return ir.CaseValue.model_construct(span=self._sp(c[0]), kind="empty")
+        return ir.CaseValue(span=self._sp(c[0]), kind="empty")
 
     def case_true(self, c: list[Any]) -> ir.CaseValue:
-        return ir.CaseValue.model_construct(span=self._sp(c[0]), kind="true")
+        return ir.CaseValue(span=self._sp(c[0]), kind="true")
 
     def case_false(self, c: list[Any]) -> ir.CaseValue:
-        return ir.CaseValue.model_construct(span=self._sp(c[0]), kind="false")
+        return ir.CaseValue(span=self._sp(c[0]), kind="false")
 
     def switch_type_stmt(self, c: list[Any]) -> ir.SwitchType:
         cases: list[ir.TypeCase] = []
@@ -215,7 +215,7 @@ class StatementLowering(LoweringBase):
                 empty_case = item[1]
             else:
                 otherwise = item[1]
-        return ir.SwitchType.model_construct(
+        return ir.SwitchType(
             span=self._span(c[0], c[2]),
             variable=self._var(c[2]),
             cases=tuple(cases),
@@ -224,7 +224,7 @@ class StatementLowering(LoweringBase):
         )
 
     def type_case(self, c: list[Any]) -> ir.TypeCase:
-        return ir.TypeCase.model_construct(
+        return ir.TypeCase(
             span=self._span(c[0], c[1]), entity=self._ident(c[1]), body=c[2]
         )
 
@@ -232,30 +232,30 @@ class StatementLowering(LoweringBase):
         return ("empty", c[2], self._span(c[0], c[1]))
 
     def for_stmt(self, c: list[Any]) -> ir.For:
-        return ir.For.model_construct(
+        return ir.For(
             span=self._span(c[0], c[3]), variable=self._var(c[1]), iterable=c[3], body=c[4]
         )
 
     def while_stmt(self, c: list[Any]) -> ir.While:
-        return ir.While.model_construct(span=self._span(c[0], c[1]), condition=c[1], body=c[2])
+        return ir.While(span=self._span(c[0], c[1]), condition=c[1], body=c[2])
 
     def return_stmt(self, c: list[Any]) -> ir.Return:
         value = c[1] if len(c) > 1 else None
-        return ir.Return.model_construct(span=self._span(c[0], c[-1]), value=value)
+        return ir.Return(span=self._span(c[0], c[-1]), value=value)
 
     def raise_stmt(self, c: list[Any]) -> ir.Raise:
         message = c[1] if len(c) > 1 else None
-        return ir.Raise.model_construct(span=self._span(c[0], c[-1]), message=message)
+        return ir.Raise(span=self._span(c[0], c[-1]), message=message)
 
     def break_stmt(self, c: list[Any]) -> ir.Break:
-        return ir.Break.model_construct(span=self._sp(c[0]))
+        return ir.Break(span=self._sp(c[0]))
 
     def continue_stmt(self, c: list[Any]) -> ir.Continue:
-        return ir.Continue.model_construct(span=self._sp(c[0]))
+        return ir.Continue(span=self._sp(c[0]))
 
     def call_stmt(self, c: list[Any]) -> ir.Call:
         _cls, fields, end = c[0]
-        return ir.Call.model_construct(
+        return ir.Call(
             span=self._span(fields.pop("start"), (end,)), output=None, **fields
         )
 
@@ -279,12 +279,12 @@ class StatementLowering(LoweringBase):
         return (tuple(c), c[-1].span if c else None)
 
     def argument(self, c: list[Any]) -> ir.Argument:
-        return ir.Argument.model_construct(
+        return ir.Argument(
             span=self._span(c[0], c[1]), name=self._ident(c[0]), value=c[1]
         )
 
     def show_message_stmt(self, c: list[Any]) -> ir.ShowMessage:
-        return ir.ShowMessage.model_construct(
+        return ir.ShowMessage(
             span=self._span(c[0], c[-1]),
             kind=cast(Any, str(c[2])),
             text=c[3],
@@ -295,7 +295,7 @@ class StatementLowering(LoweringBase):
 
     def show_page_stmt(self, c: list[Any]) -> ir.ShowPage:
         args, _end = c[3]
-        return ir.ShowPage.model_construct(
+        return ir.ShowPage(
             span=self._span(c[0], c[2]), page=self._ident(c[2]), arguments=args
         )
 
@@ -308,10 +308,10 @@ class StatementLowering(LoweringBase):
                 self._sp(c[2]),
                 label="closes no page",
             )
-        return ir.ClosePage.model_construct(span=self._span(c[0], c[-1]), count=count)
+        return ir.ClosePage(span=self._span(c[0], c[-1]), count=count)
 
     def validation_feedback_stmt(self, c: list[Any]) -> ir.ValidationFeedback:
-        return ir.ValidationFeedback.model_construct(
+        return ir.ValidationFeedback(
             span=self._span(c[0], c[4]),
             variable=self._var(c[2]),
             member=self._ident(c[3]),
@@ -320,7 +320,7 @@ class StatementLowering(LoweringBase):
 
     def log_stmt(self, c: list[Any]) -> ir.Log:
         node = c[2] if len(c) > 3 else None
-        return ir.Log.model_construct(
+        return ir.Log(
             span=self._span(c[0], c[-1]),
             level=cast(Any, str(c[1])),
             node=node,
@@ -333,21 +333,21 @@ class StatementLowering(LoweringBase):
         return unquote(c[1])
 
     def sync_all(self, c: list[Any]) -> ir.SyncAll:
-        return ir.SyncAll.model_construct(span=self._span(c[0], c[1]))
+        return ir.SyncAll(span=self._span(c[0], c[1]))
 
     def sync_unsynchronized(self, c: list[Any]) -> ir.SyncUnsynchronized:
-        return ir.SyncUnsynchronized.model_construct(span=self._span(c[0], c[1]))
+        return ir.SyncUnsynchronized(span=self._span(c[0], c[1]))
 
     def sync_selected(self, c: list[Any]) -> ir.SyncSelected:
-        return ir.SyncSelected.model_construct(span=self._span(c[0], c[-1]), items=tuple(c[1:]))
+        return ir.SyncSelected(span=self._span(c[0], c[-1]), items=tuple(c[1:]))
 
     def cancel_sync_stmt(self, c: list[Any]) -> ir.CancelSync:
-        return ir.CancelSync.model_construct(span=self._span(c[0], c[1]))
+        return ir.CancelSync(span=self._span(c[0], c[1]))
 
     def clear_from_device_stmt(self, c: list[Any]) -> ir.ClearFromDevice:
-        return ir.ClearFromDevice.model_construct(
+        return ir.ClearFromDevice(
             span=self._span(c[0], c[3]), entity=self._ident(c[3])
         )
 
     def sync_to_device_stmt(self, c: list[Any]) -> ir.SyncToDevice:
-        return ir.SyncToDevice.model_construct(span=self._span(c[0], c[3]), value=c[3])
+        return ir.SyncToDevice(span=self._span(c[0], c[3]), value=c[3])

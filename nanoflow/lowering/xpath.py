@@ -16,23 +16,23 @@ class XPathLowering(ExpressionLowering):
         return tuple(c)
 
     def xpath(self, c: list[Any]) -> ir.XPathConstraint:
-        return ir.XPathConstraint.model_construct(span=c[0].span, expr=c[0])
+        return ir.XPathConstraint(span=c[0].span, expr=c[0])
 
     def xp_or_op(self, c: list[Any]) -> ir.XPathLogical:
-        return ir.XPathLogical.model_construct(
+        return ir.XPathLogical(
             span=self._span(c[0], c[2]), op="or", left=c[0], right=c[2]
         )
 
     def xp_and_op(self, c: list[Any]) -> ir.XPathLogical:
-        return ir.XPathLogical.model_construct(
+        return ir.XPathLogical(
             span=self._span(c[0], c[2]), op="and", left=c[0], right=c[2]
         )
 
     def xp_not_op(self, c: list[Any]) -> ir.XPathNot:
-        return ir.XPathNot.model_construct(span=self._span(c[0], c[1]), operand=c[1])
+        return ir.XPathNot(span=self._span(c[0], c[1]), operand=c[1])
 
     def xp_compare(self, c: list[Any]) -> ir.XPathCompare:
-        return ir.XPathCompare.model_construct(
+        return ir.XPathCompare(
             span=self._span(c[0], c[2]),
             op=cast(Any, str(c[1])),
             left=c[0],
@@ -40,10 +40,10 @@ class XPathLowering(ExpressionLowering):
         )
 
     def xp_test(self, c: list[Any]) -> ir.XPathTest:
-        return ir.XPathTest.model_construct(span=c[0].span, operand=c[0])
+        return ir.XPathTest(span=c[0].span, operand=c[0])
 
     def xp_string_function(self, c: list[Any]) -> ir.XPathFunction:
-        return ir.XPathFunction.model_construct(
+        return ir.XPathFunction(
             span=self._span(c[0], c[2]),
             name=cast(Any, str(c[0])),
             path=c[1],
@@ -51,15 +51,15 @@ class XPathLowering(ExpressionLowering):
         )
 
     def xp_path(self, c: list[Any]) -> ir.XPathPath:
-        return ir.XPathPath.model_construct(
+        return ir.XPathPath(
             span=self._span(c[0], c[-1]), steps=tuple(self._ident(t) for t in c)
         )
 
     def xp_string(self, c: list[Any]) -> ir.StringLit | ir.TokenRef:
         value = unquote(c[0])
         if value.startswith("[%") and value.endswith("%]") and value[2:-2].isidentifier():
-            return ir.TokenRef.model_construct(span=self._sp(c[0]), name=value[2:-2])
-        return ir.StringLit.model_construct(span=self._sp(c[0]), value=value)
+            return ir.TokenRef(span=self._sp(c[0]), name=value[2:-2])
+        return ir.StringLit(span=self._sp(c[0]), value=value)
 
     xp_integer = ExpressionLowering.integer
     xp_decimal = ExpressionLowering.decimal
@@ -71,7 +71,7 @@ class XPathLowering(ExpressionLowering):
     xp_token = ExpressionLowering.token
 
     def xp_true(self, c: list[Any]) -> ir.BooleanLit:
-        return ir.BooleanLit.model_construct(span=self._sp(c[0]), value=True)
+        return ir.BooleanLit(span=self._sp(c[0]), value=True)
 
     def xp_false(self, c: list[Any]) -> ir.BooleanLit:
-        return ir.BooleanLit.model_construct(span=self._sp(c[0]), value=False)
+        return ir.BooleanLit(span=self._sp(c[0]), value=False)

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
-
 from nanoflow import ir
 from nanoflow import types as t
 from nanoflow.names import ALIASES, OWNER_ASSOCIATION, NameTable
@@ -24,9 +22,9 @@ DESCRIPTION_FORMAT = 1
 
 def canonical(node: Any) -> Any:
     """An IR node (or value) as JSON data without source spans."""
-    if isinstance(node, BaseModel):
+    if isinstance(node, ir.Node):
         data: dict[str, Any] = {"node": type(node).__name__}
-        for name in type(node).model_fields:
+        for name in ir.fields(node):
             if name != "span":
                 data[name] = canonical(getattr(node, name))
         return data
