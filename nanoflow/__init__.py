@@ -5,8 +5,19 @@ nanoflows against a device's offline store; `Host` receives client activities; `
 what an unhandled error in a flow raises.
 """
 
-from nanoflow.compiler import App, CompileResult, compile_path, compile_sources, load
-from nanoflow.diagnostics import CompileError, Diagnostic
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # `typing` is not imported at run time: the help path stays light
+    from nanoflow.api import Runtime
+    from nanoflow.compiler import App, CompileResult, compile_path, compile_sources, load
+    from nanoflow.diagnostics import CompileError, Diagnostic
+    from nanoflow.runtime.errors import FlowError, StoreError
+    from nanoflow.runtime.host import Host
+    from nanoflow.runtime.values import EnumValue, MendixError, MxObject
+
+__version__ = "0.1.0"
+"""The package version (pyproject.toml reads it from here)."""
 
 __all__ = [
     "App",
@@ -26,8 +37,20 @@ __all__ = [
 ]
 
 
+_COMPILER = ("App", "CompileResult", "compile_path", "compile_sources", "load")
+
+
 def __getattr__(name: str) -> object:
-    """The runtime side of the API loads on first use (`check` never imports it)."""
+    """Every name loads on first use: importing a submodule (`nanoflow.ir`, the CLI) costs
+    nothing more, and `check` never imports the runtime side."""
+    if name in _COMPILER:
+        from nanoflow import compiler
+
+        return getattr(compiler, name)
+    if name in ("CompileError", "Diagnostic"):
+        from nanoflow import diagnostics
+
+        return getattr(diagnostics, name)
     if name == "Runtime":
         from nanoflow.api import Runtime
 

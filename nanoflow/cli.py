@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from nanoflow.cli_server import register as register_server_commands
-from nanoflow.compiler import compile_sources, read_sources
-from nanoflow.render import render_all
 
 
 class Rounding(StrEnum):
@@ -35,6 +32,11 @@ def check(
     path: Annotated[Path, typer.Argument(help="An app: a `.nf` file or a directory of them.")],
 ) -> None:
     """Parse and type-check an app; exit 0 when clean, 1 with errors."""
+    from rich.console import Console
+
+    from nanoflow.compiler import compile_sources, read_sources
+    from nanoflow.render import render_all
+
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if not path.exists():
@@ -153,4 +155,6 @@ def main_callback(
 
 def main() -> None:
     """Entry point of the `nanoflow` console script."""
-    app()
+    from nanoflow.cli_coercion import plain_coercion
+
+    plain_coercion(typer.main.get_command(app))()

@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from nanoflow import ir
+from nanoflow import disk_cache, ir
 from nanoflow import types as t
 from nanoflow.check_declarations import DeclarationChecker
 from nanoflow.check_flows import FlowChecker
@@ -20,21 +20,45 @@ from nanoflow.names import CallableInfo, EntityInfo, NameTable
 from nanoflow.parser import parse_source
 from nanoflow.source import SourceFile, Span
 
-BUILTIN_SOURCES = (
-    ("nanoflow.builtin", "system.nf"),
-    ("nanoflow.stdlib_actions", "nanoflow_commons.nf"),
-)
+BUILTIN_SOURCES = ("builtin/system.nf", "stdlib_actions/nanoflow_commons.nf")
+"""The built-in modules' files, relative to the `nanoflow` package (read without importing
+their packages: `nanoflow.stdlib_actions` is the runtime's)."""
+
+
+# What the parsed built-in modules depend on besides their text (and every module of
+# `nanoflow/lowering/`): a change to any of these makes the cached IR stale.
+_PARSER_SOURCES = ("ir.py", "source.py", "parser.py", "grammar/nanoflow.lark")
+
+
+def _parser_sources() -> list[bytes]:
+    package = resources.files("nanoflow")
+    lowering = sorted(
+        (p for p in package.joinpath("lowering").iterdir() if p.name.endswith(".py")),
+        key=lambda p: p.name,
+    )
+    return [package.joinpath(r).read_bytes() for r in _PARSER_SOURCES] + [
+        p.read_bytes() for p in lowering
+    ]
 
 
 @cache
 def builtin_files() -> tuple[ir.ModuleFile, ...]:
-    """The parsed built-in modules (System, NanoflowCommons)."""
+    """The parsed built-in modules (System, NanoflowCommons), from the per-user cache on disk
+    when it has them for these sources."""
+    package = resources.files("nanoflow")
+    texts = [
+        (r.rsplit("/", 1)[-1], package.joinpath(r).read_text("utf-8")) for r in BUILTIN_SOURCES
+    ]
+    key = disk_cache.source_key(*(text for _, text in texts), *_parser_sources())
+    cached = disk_cache.load("builtin-modules.pickle", key)
+    if isinstance(cached, tuple) and all(isinstance(f, ir.ModuleFile) for f in cached):
+        return cached
     files = []
-    for package, name in BUILTIN_SOURCES:
-        text = resources.files(package).joinpath(name).read_text("utf-8")
+    for name, text in texts:
         parsed, problems = parse_source(SourceFile(f"<builtin {name}>", text))
         assert parsed is not None and not problems, problems
         files.append(parsed)
+    disk_cache.store("builtin-modules.pickle", key, tuple(files))
     return tuple(files)
 
 

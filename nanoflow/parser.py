@@ -1,7 +1,8 @@
 """The parser: lark LALR with a contextual lexer, lowering straight to IR.
 
-Built once per process (lark caches the grammar analysis on disk). Syntax errors become
-diagnostics that name what was expected in words, never lark terminal names.
+Built once per process; lark keeps the grammar's analysis in the per-user cache on disk
+(`nanoflow/disk_cache.py`). Syntax errors become diagnostics that name what was expected in
+words, never lark terminal names.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from nanoflow import ir
 from nanoflow.codes import Code
 from nanoflow.diagnostics import Diagnostic
+from nanoflow.disk_cache import lark_cache
 from nanoflow.gc_pause import gc_paused
 from nanoflow.lowering import Lowering
 from nanoflow.names import GRAMMAR_WORDS
@@ -39,7 +41,7 @@ def _get_parser() -> Lark:
             parser="lalr",
             lexer="contextual",
             transformer=_lowering,
-            cache=True,
+            cache=lark_cache(),
             maybe_placeholders=False,
             start=["start", "xpath_query"],
         )
