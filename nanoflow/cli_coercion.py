@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, NoReturn, get_args, get_origin
 
 try:
     from typer._coercion import RuntimeParam
@@ -44,18 +44,25 @@ _TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
 _FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
 
 
+def _refuse(message: str, param: Any, ctx: Any) -> NoReturn:
+    """Typer's usage error for a value its adapter refused, worded as pydantic words it."""
+    from typer._click.exceptions import BadParameter
+    from typer._display import _escape_control_characters  # type: ignore[attr-defined]
+
+    raise BadParameter(_escape_control_characters(message), ctx=ctx, param=param)
+
+
 def _flag(value: Any, param: Any, ctx: Any) -> bool:
     """What Typer's bool adapter (pydantic's lax bool) accepts; flags arrive as bools."""
     if isinstance(value, bool):
         return value
-    word = str(value).strip().lower()
-    if word in _TRUE or word in _FALSE:
-        return word in _TRUE
-    from typer._click.exceptions import BadParameter
-
-    raise BadParameter(
-        "Input should be a valid boolean, unable to interpret input", ctx=ctx, param=param
-    )
+    if isinstance(value, str):
+        value = value.strip().lower() or "false"
+    if value in (0, 1):
+        return bool(value)
+    if value in _TRUE or value in _FALSE:
+        return value in _TRUE
+    _refuse("Input should be a valid boolean, unable to interpret input", param, ctx)
 
 
 def _leaf(annotation: Any, info: Any) -> Convert | None:
@@ -79,9 +86,12 @@ def _leaf(annotation: Any, info: Any) -> Convert | None:
         choices = list(annotation)
 
         def choice(value: Any, param: Any, ctx: Any) -> Any:
-            return coerce_cli_choice(
-                value, choices=choices, case_sensitive=info.case_sensitive, ctx=ctx
-            )
+            try:
+                return coerce_cli_choice(
+                    value, choices=choices, case_sensitive=info.case_sensitive, ctx=ctx
+                )
+            except ValueError as error:
+                _refuse(f"Value error, {error}", param, ctx)
 
         return choice
     return None

@@ -1,4 +1,5 @@
-"""Test configuration: `tests/` on `sys.path` (for the generators) and hypothesis profiles.
+"""Test configuration: `tests/` on `sys.path` (for the generators), hypothesis profiles, and
+a per-user cache of the test run's own (`NANOFLOW_CACHE_DIR`, unless one is set already).
 
 Profiles: `dev` (default, 50 examples), `ci` (100, derandomized), `soak` (5000); pick one with
 `HYPOTHESIS_PROFILE=ci`.
@@ -6,8 +7,11 @@ Profiles: `dev` (default, 50 examples), `ci` (100, derandomized), `soak` (5000);
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, settings
@@ -15,6 +19,11 @@ from hypothesis import HealthCheck, settings
 TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
+
+if "NANOFLOW_CACHE_DIR" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="nanoflow-test-cache-")
+    os.environ["NANOFLOW_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 _BASE = settings(
     deadline=None,
