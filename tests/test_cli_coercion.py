@@ -28,10 +28,8 @@ VALUES: dict[str, list[Any]] = {
 
 def kind(param: Any) -> str:
     annotation = param.type_descriptor.annotation
-    if annotation is str:
-        return "str"
-    if annotation is bool:
-        return "bool"
+    if annotation in (str, bool, int):
+        return str(annotation.__name__)
     if isinstance(annotation, type) and issubclass(annotation, Path):
         return "path"
     if getattr(annotation, "__origin__", None) is list:
@@ -39,10 +37,10 @@ def kind(param: Any) -> str:
     return "choice"
 
 
-def all_params(command: Any) -> dict[tuple[str, str], Any]:
-    found = {("", p.name): p for p in command.params}
-    for name, sub in command.commands.items():
-        found.update({(name, p.name): p for p in sub.params})
+def all_params(command: Any, path: str = "") -> dict[tuple[str, str], Any]:
+    found = {(path, p.name): p for p in command.params}
+    for name, sub in getattr(command, "commands", {}).items():
+        found.update(all_params(sub, f"{path} {name}".strip()))
     return found
 
 
@@ -53,11 +51,12 @@ def outcome(param: Any, value: Any) -> tuple[str, Any]:
         return "error", error.format_message()
 
 
-def test_every_parameter_gets_a_plain_coercion() -> None:
+def test_every_parameter_but_numbers_gets_a_plain_coercion() -> None:
     plain = all_params(plain_coercion(typer.main.get_command(app)))
-    assert plain
+    assert ("eval", "expression") in plain and ("users add", "name") in plain
     for key, param in plain.items():
-        assert isinstance(param._runtime_param, PlainRuntimeParam), key
+        expected = kind(param) != "int"  # left to Typer: only `serve --port` has one
+        assert isinstance(param._runtime_param, PlainRuntimeParam) == expected, key
 
 
 def test_plain_coercion_agrees_with_typers_adapters() -> None:
@@ -66,6 +65,8 @@ def test_plain_coercion_agrees_with_typers_adapters() -> None:
     assert typer_params.keys() == plain_params.keys()
     for key, theirs in typer_params.items():
         ours = plain_params[key]
+        if kind(theirs) == "int":
+            continue
         for value in [None, *VALUES[kind(theirs)]]:
             assert outcome(ours, value) == outcome(theirs, value), (key, value)
 
