@@ -6,10 +6,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
-from nanoflow import disk_cache, ir
+from nanoflow import disk_cache, ir, package_data
 from nanoflow import types as t
 from nanoflow.check_declarations import DeclarationChecker
 from nanoflow.check_flows import FlowChecker
@@ -31,24 +30,15 @@ _PARSER_SOURCES = ("ir.py", "source.py", "parser.py", "grammar/nanoflow.lark")
 
 
 def _parser_sources() -> list[bytes]:
-    package = resources.files("nanoflow")
-    lowering = sorted(
-        (p for p in package.joinpath("lowering").iterdir() if p.name.endswith(".py")),
-        key=lambda p: p.name,
-    )
-    return [package.joinpath(r).read_bytes() for r in _PARSER_SOURCES] + [
-        p.read_bytes() for p in lowering
-    ]
+    lowering = [f"lowering/{n}" for n in package_data.listdir("lowering") if n.endswith(".py")]
+    return [package_data.read_bytes(r) for r in (*_PARSER_SOURCES, *lowering)]
 
 
 @cache
 def builtin_files() -> tuple[ir.ModuleFile, ...]:
     """The parsed built-in modules (System, NanoflowCommons), from the per-user cache on disk
     when it has them for these sources."""
-    package = resources.files("nanoflow")
-    texts = [
-        (r.rsplit("/", 1)[-1], package.joinpath(r).read_text("utf-8")) for r in BUILTIN_SOURCES
-    ]
+    texts = [(r.rsplit("/", 1)[-1], package_data.read_text(r)) for r in BUILTIN_SOURCES]
     key = disk_cache.source_key(*(text for _, text in texts), *_parser_sources())
     cached = disk_cache.load("builtin-modules.pickle", key)
     if isinstance(cached, tuple) and all(isinstance(f, ir.ModuleFile) for f in cached):

@@ -4,21 +4,22 @@ analysis (lark's own cache file), the parsed built-in modules and the command li
 The cache lives in `$NANOFLOW_CACHE_DIR`, else the platform's user cache directory
 (`$XDG_CACHE_HOME/nanoflow` or `~/.cache/nanoflow` on Linux), in a folder per package version.
 Each entry is one file that starts with the key it was made for (a hash of, or the very values
-it was computed from); an entry with another key, or one that cannot be read, is a miss and is
-computed again and replaced. A cache that cannot be created or written only costs the time it
-would have saved: nothing here raises. Imports stay light (the help is served from here before
-anything else is imported).
+it was computed from) and a checksum of its data; an entry with another key, a wrong checksum
+or that cannot be read is a miss, and is computed again and replaced. A cache that cannot be
+created or written only costs the time it would have saved: nothing here raises. Imports stay
+light (the help is served from here before anything else is imported).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import zlib
 
 from nanoflow import __version__
 
 ENV_VAR = "NANOFLOW_CACHE_DIR"
-_FORMAT = b"nanoflow-cache 1\n"
+_FORMAT = b"nanoflow-cache 2\n"
 
 
 def _user_cache_root() -> str:
@@ -56,7 +57,8 @@ def source_key(*parts: str | bytes) -> str:
 
 
 def load_bytes(name: str, key: str) -> bytes | None:
-    """The data stored under `name` for `key` (one line of text), or None."""
+    """The data stored under `name` for `key` (one line of text), or None when absent,
+    stale or damaged."""
     folder = cache_dir()
     if folder is None or "\n" in key:
         return None
@@ -64,9 +66,15 @@ def load_bytes(name: str, key: str) -> bytes | None:
         with open(os.path.join(folder, name), "rb") as file:
             if file.readline() != _FORMAT or file.readline() != key.encode() + b"\n":
                 return None
-            return file.read()
+            checksum = file.readline()
+            data = file.read()
     except (OSError, ValueError):
         return None
+    return data if checksum == _checksum(data) else None
+
+
+def _checksum(data: bytes) -> bytes:
+    return b"%08x\n" % zlib.crc32(data)
 
 
 def store_bytes(name: str, key: str, data: bytes) -> None:
@@ -80,7 +88,7 @@ def store_bytes(name: str, key: str, data: bytes) -> None:
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
         with os.fdopen(handle, "wb") as file:
-            file.write(_FORMAT + key.encode() + b"\n" + data)
+            file.write(_FORMAT + key.encode() + b"\n" + _checksum(data) + data)
         os.replace(temporary, os.path.join(folder, name))
     except (OSError, ValueError):
         if temporary is not None:

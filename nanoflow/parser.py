@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 import threading
-from importlib import resources
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from nanoflow import ir
+from nanoflow import ir, package_data, regex_cache
 from nanoflow.codes import Code
 from nanoflow.diagnostics import Diagnostic
 from nanoflow.disk_cache import lark_cache
@@ -25,19 +24,21 @@ from nanoflow.source import SourceFile, Span
 
 _lock = threading.Lock()
 _parser: Lark | None = None
+_compiled_regex: regex_cache.CachedRe | None = None
 _lowering = Lowering()
 
 
 def grammar_text() -> str:
     """The text of `grammar/nanoflow.lark`."""
-    return resources.files("nanoflow.grammar").joinpath("nanoflow.lark").read_text("utf-8")
+    return package_data.read_text("grammar/nanoflow.lark")
 
 
 def _get_parser() -> Lark:
-    global _parser
+    global _parser, _compiled_regex
     if _parser is None:
+        grammar = grammar_text()
         _parser = Lark(
-            grammar_text(),
+            grammar,
             parser="lalr",
             lexer="contextual",
             transformer=_lowering,
@@ -45,7 +46,13 @@ def _get_parser() -> Lark:
             maybe_placeholders=False,
             start=["start", "xpath_query"],
         )
+        _compiled_regex = regex_cache.install(_parser, grammar)
     return _parser
+
+
+def _keep_compiled_regex() -> None:
+    if _compiled_regex is not None:
+        _compiled_regex.save()
 
 
 def parse_source(source: SourceFile) -> tuple[ir.ModuleFile | None, list[Diagnostic]]:
@@ -60,6 +67,8 @@ def parse_source(source: SourceFile) -> tuple[ir.ModuleFile | None, list[Diagnos
                 tree = parser.parse(source.text, start="start")
         except UnexpectedInput as error:
             return None, [syntax_diagnostic(source, error)]
+        finally:
+            _keep_compiled_regex()
         problems = list(_lowering.sink.items)
     assert isinstance(tree, ir.ModuleFile)
     return tree, problems
@@ -78,6 +87,8 @@ def parse_xpath(
             found = parser.parse(source.text, start="xpath_query")
         except UnexpectedInput as error:
             return None, [syntax_diagnostic(source, error)]
+        finally:
+            _keep_compiled_regex()
         problems = list(_lowering.sink.items)
     assert isinstance(found, tuple)
     return found, problems

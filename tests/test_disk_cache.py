@@ -42,7 +42,12 @@ def test_keys_follow_every_part() -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"garbage", b"nanoflow-cache 1\nkey\n", b"nanoflow-cache 1\nkey\n\x80\x05truncated"],
+    [
+        b"",
+        b"garbage",
+        b"nanoflow-cache 2\nkey\n",
+        b"nanoflow-cache 2\nkey\n00000000\n\x80\x05truncated",
+    ],
 )
 def test_corrupt_entries_are_misses_and_get_replaced(cache: Path, content: bytes) -> None:
     cache.mkdir(parents=True)
@@ -66,6 +71,15 @@ def test_an_unusable_cache_folder_is_no_cache(
     assert disk_cache.cache_dir() is None
 
 
+def test_damaged_data_fails_its_checksum(cache: Path) -> None:
+    disk_cache.store("entry.pickle", "key", list(range(1000)))
+    entry = cache / "entry.pickle"
+    damaged = bytearray(entry.read_bytes())
+    damaged[-5] ^= 0x01
+    entry.write_bytes(bytes(damaged))
+    assert disk_cache.load("entry.pickle", "key") is None
+
+
 def test_values_that_cannot_be_pickled_are_not_stored(cache: Path) -> None:
     disk_cache.store("entry.pickle", "key", lambda: None)
     assert disk_cache.load("entry.pickle", "key") is None
@@ -78,7 +92,7 @@ def test_builtin_modules_come_from_the_cache_equal_to_a_fresh_parse(cache: Path)
     cached = parse()
     assert cached == fresh
     assert cached[0] is not fresh[0]
-    (cache / "builtin-modules.pickle").write_bytes(b"nanoflow-cache 1\nstale\n")
+    (cache / "builtin-modules.pickle").write_bytes(b"nanoflow-cache 2\nstale\n")
     assert parse() == fresh
 
 
@@ -99,4 +113,4 @@ def test_a_corrupt_cache_does_not_disturb_a_command(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         assert done.stderr == "" and done.stdout.startswith("ok:")
     assert (cache / "grammar.lark").read_bytes()[:9] != b"\x00garbage", "lark rewrote its cache"
-    assert (cache / "builtin-modules.pickle").read_bytes().startswith(b"nanoflow-cache 1\n")
+    assert (cache / "builtin-modules.pickle").read_bytes().startswith(b"nanoflow-cache 2\n")
