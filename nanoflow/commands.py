@@ -7,29 +7,44 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from rich.console import Console
-from rich.text import Text
 
 from nanoflow import types as t
 from nanoflow.cli_host import ConsoleHost
 from nanoflow.compiler import App, compile_sources, read_sources
 from nanoflow.diagnostics import CompileError
 from nanoflow.evaluate import EXPRESSION_FILE, prepare
-from nanoflow.render import render_all
 from nanoflow.runtime.errors import FlowError, StoreError
 from nanoflow.runtime.json_values import json_to_value, load_json, parse_param, to_json
 from nanoflow.runtime.session import Session as Runtime
 from nanoflow.runtime.values import MxObject
 from nanoflow.source import SourceFile
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 OK, FLOW_FAILED, USAGE = 0, 1, 2
 
 
 def _stderr() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def render_all(*args: Any) -> None:
+    """`nanoflow.render.render_all`, imported when there is something to render (rich)."""
+    from nanoflow.render import render_all
+
+    render_all(*args)
+
+
+def Text(*args: Any, **kwargs: Any) -> Any:
+    """`rich.text.Text`, imported when a message is printed."""
+    from rich.text import Text
+
+    return Text(*args, **kwargs)
 
 
 def _usage(message: str) -> int:
@@ -277,6 +292,7 @@ def store_command(path: Path, store: Path | None, json_out: bool) -> int:
 
 
 async def _show_store(app: App, path: Path, json_out: bool) -> int:
+    from rich.console import Console
     from rich.table import Table
 
     from nanoflow.runtime.storage import Store
