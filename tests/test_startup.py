@@ -86,6 +86,13 @@ def test_help_and_check_do_not_import_the_runtime_or_the_server(
         assert imported(modules, NOT_FOR_CACHED_HELP) == [], "help from the cache"
 
 
+def test_eval_imports_neither_the_server_nor_pydantic_nor_rich(tmp_path: Path) -> None:
+    done, modules = run_and_list_modules(tmp_path, tmp_path / "cache", "eval", "1 + 1")
+    assert (done.returncode, done.stdout) == (0, "2\n"), done.stderr
+    server_side = ("nanoflow.server", "nanoflow.protocol", "sqlalchemy", "fastapi", "httpx")
+    assert imported(modules, (*server_side, "uvicorn", "pydantic", "rich")) == []
+
+
 def nanoflow(cache: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nanoflow", *args],
