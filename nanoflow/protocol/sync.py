@@ -130,6 +130,11 @@ class DownloadPage(WireModel):
     columns: list[str]
     rows: list[Row]
     removed: list[ObjectId] = Field(default_factory=list)
+    kept: list[ObjectId] = Field(
+        default_factory=list,
+        description="In a complete download: objects the user still sees, unchanged since the "
+        "cursor (listed by id only).",
+    )
     complete: bool = False
     files: dict[str, Sha256] = Field(default_factory=dict)
     cursor: Cursor

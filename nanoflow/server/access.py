@@ -114,6 +114,10 @@ class UserAccess:
             current_user=MxObject("System.User", user_id, {}), now=lambda: moment
         )
 
+    def token(self, name: str) -> Any:
+        """The value of a token (`CurrentUser`, `CurrentDateTime`, ...) for this user."""
+        return token_value(self._ctx, name)
+
     def of(self, entity: str) -> list[Rule]:
         return self.rules.rules(entity, self.roles)
 

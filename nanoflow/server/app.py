@@ -28,6 +28,7 @@ from nanoflow.server import http_errors
 from nanoflow.server.database import ServerDatabase
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.limits import DEFAULT_MAX_BODY, BodyLimit
+from nanoflow.server.routes_sync import sync_router
 from nanoflow.server.sessions import (
     Clock,
     LoginFailed,
@@ -58,14 +59,19 @@ async def authenticated(
     header = request.headers.get("authorization")
     if header is None:
         raise ApiError(
-            401, ErrorCode.UNAUTHENTICATED,
+            401,
+            ErrorCode.UNAUTHENTICATED,
             f"this endpoint needs `Authorization: Bearer <token>`; log in at {API_PREFIX}/login",
             headers=_CHALLENGE,
         )
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, ErrorCode.INVALID_TOKEN,
-                       "the Authorization header must be `Bearer <token>`", headers=_CHALLENGE)
+        raise ApiError(
+            401,
+            ErrorCode.INVALID_TOKEN,
+            "the Authorization header must be `Bearer <token>`",
+            headers=_CHALLENGE,
+        )
     try:
         return await _sessions(request).authenticate(token.strip())
     except Unauthenticated as error:
@@ -99,11 +105,13 @@ def create_app(
         try:
             return await _sessions(request).login(body)
         except LoginFailed:
-            raise ApiError(401, ErrorCode.LOGIN_FAILED,
-                           "the user name or password is incorrect") from None
+            raise ApiError(
+                401, ErrorCode.LOGIN_FAILED, "the user name or password is incorrect"
+            ) from None
         except UserInactive:
-            raise ApiError(403, ErrorCode.USER_INACTIVE,
-                           f"user `{body.user}` is not active") from None
+            raise ApiError(
+                403, ErrorCode.USER_INACTIVE, f"user `{body.user}` is not active"
+            ) from None
 
     @router.get("/session", response_model=SessionAnswer, summary="Who the token's bearer is")
     async def session(
@@ -112,6 +120,7 @@ def create_app(
         return _sessions(request).answer(current)
 
     api.include_router(router)
+    api.include_router(sync_router(app, db, authenticated), prefix=API_PREFIX, responses=_ERRORS)
 
     @api.api_route(
         "/api/{version}/{rest:path}",
@@ -121,7 +130,8 @@ def create_app(
     async def unknown(request: Request, version: str, rest: str) -> None:
         if version != API_VERSION:
             raise ApiError(
-                404, ErrorCode.API_VERSION,
+                404,
+                ErrorCode.API_VERSION,
                 f"this server speaks API {API_VERSION} ({API_PREFIX}/...), not `{version}`",
             )
         allowed = sorted(
@@ -132,7 +142,8 @@ def create_app(
         )
         if allowed:
             raise ApiError(
-                405, ErrorCode.METHOD_NOT_ALLOWED,
+                405,
+                ErrorCode.METHOD_NOT_ALLOWED,
                 f"{API_PREFIX}/{rest} takes {', '.join(allowed)}, not {request.method}",
                 headers={"Allow": ", ".join(allowed)},
             )

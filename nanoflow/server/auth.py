@@ -41,7 +41,12 @@ def _unb64(text: str) -> bytes:
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=SCRYPT_BYTES,
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        dklen=SCRYPT_BYTES,
         maxmem=256 * n * r + 1024 * 1024,
     )
 
@@ -124,7 +129,9 @@ def verify_token(key: bytes, token: str, now: datetime | None = None) -> TokenCl
     try:
         data = json.loads(_unb64(body))
         claims = TokenClaims(
-            str(data["u"]), str(data["d"]), int(data["g"]),
+            str(data["u"]),
+            str(data["d"]),
+            int(data["g"]),
             datetime.fromtimestamp(int(data["e"]), UTC),
         )
     except (ValueError, KeyError, TypeError, binascii.Error, OverflowError):

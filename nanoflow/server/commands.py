@@ -108,8 +108,9 @@ def _with_db(
     except ServerError as error:
         raise _Exit(_error(str(error), FAILED)) from None
     except OSError as error:
-        raise _Exit(_error(f"cannot open the database {target.display()}: {error}", FAILED)) \
-            from None
+        raise _Exit(
+            _error(f"cannot open the database {target.display()}: {error}", FAILED)
+        ) from None
 
 
 def _run(action: Callable[[], int]) -> int:
@@ -168,8 +169,9 @@ def _serve(path: Path, db: str | None, host: str, port: int) -> int:
             for change in database.migrated:
                 _stderr().print(f"migrated: {change}", markup=False)
             api = create_app(app, database)
-            config = uvicorn.Config(api, host=host, port=port, log_level="info",
-                                    lifespan="off", server_header=False)
+            config = uvicorn.Config(
+                api, host=host, port=port, log_level="info", lifespan="off", server_header=False
+            )
             _stderr().print(
                 f"nanoflow serve: {path} at http://{host}:{port} "
                 f"(database {target.display()}, server id {database.server_id})",
@@ -216,16 +218,26 @@ def users_list_command(path: Path, db: str | None, json_out: bool) -> int:
         users = _with_db(path, db, lambda d: Users(d).list())
         if json_out:
             data = [
-                {"id": u.id, "name": u.name, "roles": list(u.roles), "active": u.active,
-                 "time_zone": u.time_zone}
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "roles": list(u.roles),
+                    "active": u.active,
+                    "time_zone": u.time_zone,
+                }
                 for u in users
             ]
             sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
             return OK
         table = Table("name", "roles", "active", "time zone", "id")
         for u in users:
-            table.add_row(Text(u.name), ", ".join(u.roles), "yes" if u.active else "no",
-                          u.time_zone or "", u.id)
+            table.add_row(
+                Text(u.name),
+                ", ".join(u.roles),
+                "yes" if u.active else "no",
+                u.time_zone or "",
+                u.id,
+            )
         Console(highlight=False).print(table)
         return OK
 

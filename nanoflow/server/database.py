@@ -130,7 +130,9 @@ class ServerDatabase:
         """The change sequence of this writing transaction (see the module docstring)."""
         counter = self.tables.counter
         result = await conn.execute(
-            update(counter).where(counter.c.id == 1).values(n=counter.c.n + 1)
+            update(counter)
+            .where(counter.c.id == 1)
+            .values(n=counter.c.n + 1)
             .returning(counter.c.n)
         )
         return int(result.scalar_one())
@@ -252,8 +254,7 @@ class ServerDatabase:
                     raise ServerError(f"table {table.name} lacks its column {column.name}")
                 type_sql = column.type.compile(dialect=self.engine.dialect)
                 ddl = (
-                    f'ALTER TABLE {_quote(table.name)} ADD COLUMN {_quote(column.name)} '
-                    f"{type_sql}"
+                    f"ALTER TABLE {_quote(table.name)} ADD COLUMN {_quote(column.name)} {type_sql}"
                 )
                 if spec.default is not None:
                     ddl += " DEFAULT " + default_sql(spec.kind, spec.default, self.dialect)

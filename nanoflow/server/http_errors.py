@@ -77,19 +77,22 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
         tuple(e.get("loc", ())) == ("body",) for e in errors
     ):
         return error_response(
-            415, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            415,
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
             "send the request body as JSON, with `Content-Type: application/json`",
         )
     if any(e.get("type") == "json_invalid" for e in errors):
         first = next(e for e in errors if e.get("type") == "json_invalid")
         reason = (first.get("ctx") or {}).get("error", "")
         return error_response(
-            400, ErrorCode.MALFORMED_JSON,
+            400,
+            ErrorCode.MALFORMED_JSON,
             "the request body is not valid JSON" + (f": {reason}" if reason else ""),
         )
     details = [
-        ErrorItem(loc=_loc(e.get("loc", ())), message=str(e.get("msg", "")),
-                  type=str(e.get("type", "")))
+        ErrorItem(
+            loc=_loc(e.get("loc", ())), message=str(e.get("msg", "")), type=str(e.get("type", ""))
+        )
         for e in errors
     ]
     summary = "; ".join(

@@ -39,8 +39,7 @@ class BodyLimit:
                     await response(scope, receive, send)
                     return
                 if length > self.limit:
-                    response = error_response(413, ErrorCode.BODY_TOO_LARGE,
-                                              _too_large(self.limit))
+                    response = error_response(413, ErrorCode.BODY_TOO_LARGE, _too_large(self.limit))
                     await response(scope, receive, send)
                     return
         received = 0

@@ -69,9 +69,13 @@ class Sessions:
     def answer(self, session: Session) -> SessionAnswer:
         user = session.user
         return SessionAnswer(
-            user_id=user.id, user_name=user.name, roles=self._roles(user),
-            time_zone=user.time_zone, server_id=self.db.server_id,
-            device_id=session.device_id, expires_at=session.expires_at,
+            user_id=user.id,
+            user_name=user.name,
+            roles=self._roles(user),
+            time_zone=user.time_zone,
+            server_id=self.db.server_id,
+            device_id=session.device_id,
+            expires_at=session.expires_at,
         )
 
     async def login(self, request: LoginRequest) -> LoginAnswer:

@@ -259,8 +259,9 @@ def build_tables(schema: Schema, dialect: str) -> ServerTables:
         table = by_table[index.table]
         expressions: list[ColumnElement[Any]] = []
         for text in index.expressions:
-            expressions.append(_index_expression(table, result.columns.get(table.name, {}),
-                                                 text, fold))
+            expressions.append(
+                _index_expression(table, result.columns.get(table.name, {}), text, fold)
+            )
         Index(physical_index_name(index.name), *expressions)
     if dialect == "postgresql":
         _check_identifiers(result)

@@ -75,7 +75,8 @@ def check_roles(app: App, roles: list[str]) -> tuple[str, ...]:
             hint = suggest(role, known)
             listed = ", ".join(known) if known else "none"
             raise UserError(
-                f"unknown role `{role}`" + (f": {hint}" if hint else "")
+                f"unknown role `{role}`"
+                + (f": {hint}" if hint else "")
                 + f" (the app's roles: {listed})"
             )
     return tuple(dict.fromkeys(roles))
@@ -114,15 +115,18 @@ class Users:
     def _select(self) -> Any:
         users, objects = self.db.tables.users, self.entity_table
         return select(
-            users.c.id, users.c.name, users.c.roles, users.c.time_zone,
-            objects.c[self.active_column], users.c.generation, users.c.password_hash,
+            users.c.id,
+            users.c.name,
+            users.c.roles,
+            users.c.time_zone,
+            objects.c[self.active_column],
+            users.c.generation,
+            users.c.password_hash,
         ).select_from(users.outerjoin(objects, objects.c.id == users.c.id))
 
     @staticmethod
     def _user(row: Any) -> User:
-        return User(
-            row[0], row[1], tuple(json.loads(row[2])), row[3], bool(row[4]), int(row[5])
-        )
+        return User(row[0], row[1], tuple(json.loads(row[2])), row[3], bool(row[4]), int(row[5]))
 
     async def add(
         self, name: str, password: str, roles: list[str], time_zone: str | None = None
@@ -140,14 +144,24 @@ class Users:
                 seq = await self.db.next_sequence(conn)
                 await conn.execute(
                     insert(self.entity_table).values(
-                        {"id": user_id, "entity": USER_ENTITY, self.name_column: name,
-                         self.active_column: True, "_seq": seq}
+                        {
+                            "id": user_id,
+                            "entity": USER_ENTITY,
+                            self.name_column: name,
+                            self.active_column: True,
+                            "_seq": seq,
+                        }
                     )
                 )
                 await conn.execute(
                     insert(self.db.tables.users).values(
-                        id=user_id, name=name, name_key=name_key(name), password_hash=hashed,
-                        roles=json.dumps(list(role_names)), time_zone=zone, generation=1,
+                        id=user_id,
+                        name=name,
+                        name_key=name_key(name),
+                        password_hash=hashed,
+                        roles=json.dumps(list(role_names)),
+                        time_zone=zone,
+                        generation=1,
                         created_at=now_ms(),
                     )
                 )
@@ -172,7 +186,7 @@ class Users:
 
     async def list(self) -> list[User]:
         async with self.db.read() as conn:
-            rows = (await conn.execute(self._select().order_by(self.db.tables.users.c.name_key)))
+            rows = await conn.execute(self._select().order_by(self.db.tables.users.c.name_key))
             return [self._user(row) for row in rows]
 
     async def _require(self, conn: AsyncConnection, name: str) -> User:
@@ -192,7 +206,8 @@ class Users:
             await conn.execute(delete(tables.devices).where(tables.devices.c.user_id == user.id))
             entity = (
                 await conn.execute(
-                    delete(self.entity_table).where(self.entity_table.c.id == user.id)
+                    delete(self.entity_table)
+                    .where(self.entity_table.c.id == user.id)
                     .returning(self.entity_table.c.entity)
                 )
             ).scalar_one_or_none()
@@ -209,7 +224,8 @@ class Users:
         async with self.db.write() as conn:
             user = await self._require(conn, name)
             await conn.execute(
-                update(users).where(users.c.id == user.id)
+                update(users)
+                .where(users.c.id == user.id)
                 .values(password_hash=hashed, generation=users.c.generation + 1)
             )
         return user
@@ -221,11 +237,11 @@ class Users:
             user = await self._require(conn, name)
             seq = await self.db.next_sequence(conn)
             await conn.execute(
-                update(self.entity_table).where(self.entity_table.c.id == user.id)
+                update(self.entity_table)
+                .where(self.entity_table.c.id == user.id)
                 .values({self.active_column: active, "_seq": seq})
             )
             await conn.execute(
-                update(users).where(users.c.id == user.id)
-                .values(generation=users.c.generation + 1)
+                update(users).where(users.c.id == user.id).values(generation=users.c.generation + 1)
             )
         return user

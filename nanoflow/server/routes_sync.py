@@ -1,0 +1,106 @@
+"""The sync endpoints (SYNC.md 3-4, 7): upload, download, refresh, file contents."""
+
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time,
+# and they name the `authenticated` dependency of the enclosing function.
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import text
+
+from nanoflow.compiler import App
+from nanoflow.protocol.errors import ErrorCode
+from nanoflow.protocol.sync import (
+    DownloadPage,
+    RefreshAnswer,
+    RefreshRequest,
+    UploadAnswer,
+    UploadRequest,
+)
+from nanoflow.protocol.wire import ObjectId
+from nanoflow.runtime.program import Program
+from nanoflow.server.access import AccessRules, UserAccess
+from nanoflow.server.database import ServerDatabase
+from nanoflow.server.downloads import MAX_PAGE, Downloads
+from nanoflow.server.http_errors import ApiError
+from nanoflow.server.sessions import Session
+from nanoflow.server.states import object_state
+from nanoflow.server.store import ServerStore
+from nanoflow.server.uploads import Uploads, payload_hash
+
+
+def sync_router(
+    app: App, db: ServerDatabase, authenticated: Callable[..., Awaitable[Session]]
+) -> APIRouter:
+    """The sync endpoints of one app's server (`authenticated`: the bearer-token dependency)."""
+    program = Program.of(app)
+    rules = AccessRules(app.names)
+    uploads = Uploads(program, db, rules)
+    downloads = Downloads(db, rules, app.names)
+    router = APIRouter()
+
+    @router.post("/upload", response_model=UploadAnswer, summary="Upload committed changes")
+    async def upload(
+        body: UploadRequest, request: Request, caller: Annotated[Session, Depends(authenticated)]
+    ) -> UploadAnswer:
+        if body.device_id != caller.device_id:
+            raise ApiError(
+                403, ErrorCode.FORBIDDEN, "an upload must carry the device id of its token"
+            )
+        return await uploads.apply(caller.user, body, payload_hash(await request.body()))
+
+    @router.get("/download/{entity}", response_model=DownloadPage, summary="One page of an entity")
+    async def download(
+        entity: str,
+        caller: Annotated[Session, Depends(authenticated)],
+        cursor: Annotated[str | None, Query(max_length=4096)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 5000,
+    ) -> Response:
+        page = await downloads.page(caller.user, entity, cursor, limit)
+        return Response(page.model_dump_json().encode(), media_type="application/json")
+
+    @router.post("/refresh", response_model=RefreshAnswer, summary="Selected objects")
+    async def refresh(
+        body: RefreshRequest, caller: Annotated[Session, Depends(authenticated)]
+    ) -> RefreshAnswer:
+        return await downloads.refresh(caller.user, list(body.ids))
+
+    @router.put("/files/{object_id}", status_code=204, summary="Store file contents")
+    async def put_file(
+        object_id: ObjectId, request: Request, caller: Annotated[Session, Depends(authenticated)]
+    ) -> Response:
+        data = await request.body()
+        async with db.write() as conn:
+            store = ServerStore(db, conn)
+            where = await store.exists([object_id])
+            if object_id in where:
+                access = UserAccess(rules, caller.user.id, caller.user.roles)
+                if await object_state(store, access, where[object_id], object_id) is None:
+                    raise ApiError(404, ErrorCode.NOT_FOUND, f"no file object {object_id}")
+                layout = store.schema.layout(where[object_id])
+                seq = await store.sequence()
+                await conn.execute(
+                    text(f"UPDATE {layout.table.sql} SET _seq = :seq WHERE id = :id"),
+                    {"seq": seq, "id": object_id},
+                )
+            await store.write_file(object_id, data, caller.user.id)
+        return Response(status_code=204)
+
+    @router.get("/files/{object_id}", summary="File contents")
+    async def get_file(
+        object_id: ObjectId, caller: Annotated[Session, Depends(authenticated)]
+    ) -> Response:
+        async with db.read() as conn:
+            store = ServerStore(db, conn)
+            where = await store.exists([object_id])
+            access = UserAccess(rules, caller.user.id, caller.user.roles)
+            entity = where.get(object_id)
+            if entity is None or await object_state(store, access, entity, object_id) is None:
+                raise ApiError(404, ErrorCode.NOT_FOUND, f"no file object {object_id}")
+            data = await store.read_file(object_id)
+        if data is None:
+            return Response(status_code=204)
+        return Response(data, media_type="application/octet-stream")
+
+    return router
