@@ -119,7 +119,7 @@ class Downloads:
             if isinstance(value, ir.XPathPath):
                 return len(value.steps) > 1
             if isinstance(value, ir.Node):
-                return any(paths(v) for v in value.__dict__.values())
+                return any(paths(v) for v in ir.values(value))
             if isinstance(value, tuple):
                 return any(paths(v) for v in value)
             return False

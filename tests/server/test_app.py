@@ -280,13 +280,23 @@ async def test_openapi_is_public_and_describes_the_api(server: Server) -> None:
     answer = await server.client.get("/openapi.json")
     assert answer.status_code == 200
     document = answer.json()
-    assert set(document["paths"]) == {"/api/v1/login", "/api/v1/session"}
-    session = document["paths"]["/api/v1/session"]["get"]
-    assert session["security"] == [{"HTTPBearer": []}]
+    assert set(document["paths"]) == {
+        "/api/v1/login",
+        "/api/v1/session",
+        "/api/v1/upload",
+        "/api/v1/download/{entity}",
+        "/api/v1/refresh",
+        "/api/v1/files/{object_id}",
+    }
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            if path != "/api/v1/login":
+                assert operation["security"] == [{"HTTPBearer": []}], (path, method)
     assert "security" not in document["paths"]["/api/v1/login"]["post"]
     schemas = document["components"]["schemas"]
     assert schemas["LoginRequest"]["additionalProperties"] is False
-    assert "ErrorBody" in schemas
+    assert schemas["UploadRequest"]["additionalProperties"] is False
+    assert {"ErrorBody", "DownloadPage", "UploadAnswer", "RefreshAnswer"} <= set(schemas)
 
 
 async def test_a_real_server_fault_is_a_logged_500_with_an_error_body(
