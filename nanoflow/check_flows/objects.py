@@ -111,12 +111,13 @@ class ObjectChecks(OperandChecks):
                     )
                     self.exprs.check(item.value)
                     continue
-                if assoc.qname == OWNER_ASSOCIATION:
+                if assoc.qname == OWNER_ASSOCIATION and self.ctx.nanoflow:
                     self.error(
                         Code.MEMBER_CANNOT_BE_SET,
-                        "`System.owner` is set by the server to the creating user",
+                        "`System.owner` is set by the server to the creating user; only a "
+                        "microflow may reassign it",
                         item.member.span,
-                        label="cannot be set",
+                        label="cannot be set in a nanoflow",
                     )
                 target = assoc.type_from("source")
             self.exprs.expect(item.value, target, f"`{name}`")

@@ -84,6 +84,11 @@ microflow ADe_Order($order: Order) {
   log info 'deleted ' + toString($order/Number)
 }
 
+microflow Handover($order: Order, $to: System.User) {
+  change $order (System.owner = $to)
+  commit $order
+}
+
 microflow CountOpen($limit: Integer) returns Integer allow Clerk, Boss with entity access {
   $open = retrieve Order where [State = 'Open'] limit $limit
   synchronize to device $open
