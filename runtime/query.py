@@ -42,6 +42,8 @@ NUMERIC_KINDS = codec.INTEGER_KINDS | {"Decimal", "DateTime"}
 _MICRO = timedelta(microseconds=1)
 _HUGE = 10**40
 Values = Sequence[Any]
+Restriction = Callable[[EntityLayout], tuple[str, dict[str, Any]]]
+"""A condition (SQL over the rows as `t`, and its parameters) for rows of a layout."""
 
 
 # ---- dialects --------------------------------------------------------------------------------
@@ -126,6 +128,17 @@ class _Plan:
     sql: str
     params: list[tuple[str, Callable[[Values], Any]]]
     layout: EntityLayout
+    head: str = ""
+    """`SELECT ... FROM ...` and the conditions (`sql` is `head` + `tail`)."""
+    tail: str = ""
+    """`ORDER BY` and paging."""
+    conditional: bool = False
+    """Whether `head` ends in a `WHERE` clause."""
+
+    def restricted(self, condition: str) -> str:
+        """The statement with one more condition (ANDed with the query's own)."""
+        joiner = " AND " if self.conditional else " WHERE "
+        return f"{self.head}{joiner}({condition}){self.tail}"
 
 
 @dataclass(eq=False)
@@ -166,8 +179,10 @@ class Query:
         values: Values,
         limit: int | None = None,
         offset: int | None = None,
+        where: Restriction | None = None,
     ) -> SelectSql:
-        """The statement for one call's values (and paging)."""
+        """The statement for one call's values (and paging); `where` adds a condition on the
+        selected rows (as `t`), given their layout (the server's access rules)."""
         paged = limit is not None or bool(offset)
         key = (id(schema), paged)
         plans = self._plans.get(key)
@@ -185,12 +200,17 @@ class Query:
             )
             plans.append(plan)
         params = {name: make(values) for name, make in plan.params}
+        sql = plan.sql
+        if where is not None:
+            extra, extra_params = where(plan.layout)
+            sql = plan.restricted(extra)
+            params.update(extra_params)
         if paged:
             if (limit is not None and limit < 0) or (offset is not None and offset < 0):
                 raise MendixError("limit and offset of a retrieve cannot be negative")
             params["limit"] = -1 if limit is None else limit
             params["offset"] = offset or 0
-        return SelectSql(plan.sql, params, plan.layout)
+        return SelectSql(sql, params, plan.layout)
 
 
 def value_nodes(constraints: Sequence[ir.XPathConstraint]) -> tuple[ir.Expr, ...]:
@@ -311,15 +331,16 @@ class _Translator:
             conds = self.family_filter(layout, "t")
         conds += [self.expr(c.expr, layout.qname, "t") for c in query.constraints]
         table = layout.table
-        sql = f"SELECT {table.select_list('t')} FROM {table.sql} t"
+        head = f"SELECT {table.select_list('t')} FROM {table.sql} t"
         if conds:
-            sql += " WHERE " + " AND ".join(conds)
-        sql += self._order_by(layout, query.sort, paged)
+            head += " WHERE " + " AND ".join(conds)
+        tail = self._order_by(layout, query.sort, paged)
         if paged:
-            sql += " LIMIT :limit OFFSET :offset"
-            if d.name == "postgresql":
-                sql = sql.replace("LIMIT :limit", "LIMIT NULLIF(:limit, -1)")
-        return _Plan(self.guards, sql, self.params, layout)
+            limit = "NULLIF(:limit, -1)" if d.name == "postgresql" else ":limit"
+            tail += f" LIMIT {limit} OFFSET :offset"
+        return _Plan(
+            self.guards, head + tail, self.params, layout, head, tail, conditional=bool(conds)
+        )
 
     def _anchor(self, query: Query) -> tuple[EntityLayout, list[str]]:
         """The condition tying an association retrieve to its source object (the value after

@@ -22,7 +22,7 @@ from nanoflow.runtime.functions.context import EvalContext
 from nanoflow.runtime.host import Host
 from nanoflow.runtime.identity import IdentityMap
 from nanoflow.runtime.program import NOW, Program
-from nanoflow.runtime.query import Query
+from nanoflow.runtime.query import Query, Restriction
 from nanoflow.runtime.storage import Store, WriteUnit
 from nanoflow.runtime.store import codec
 from nanoflow.runtime.values import INT_MAX, INT_MIN, EnumValue, MendixError, MxObject
@@ -81,6 +81,8 @@ class Session:
         self.microflows: MicroflowCaller = microflows or NoServer()
         self.sync: Synchronizer = sync or NoServer()
         self.current_user: MxObject | None = None
+        self.restriction: Restriction | None = None
+        """A condition every retrieve ANDs to its own (the server's entity access)."""
         zone = ZoneInfo(timezone or "UTC")
         self.ctx = EvalContext(
             timezone=zone,
@@ -471,7 +473,7 @@ class Session:
         store = self._store()
         if first:
             limit = 1 if limit is None else min(limit, 1)
-        select = query.select(store.schema, store.dialect, values, limit, offset)
+        select = query.select(store.schema, store.dialect, values, limit, offset, self.restriction)
         fetched = await store.select(select)
         with gc_paused():  # many new acyclic objects; the loop never awaits
             objects = self.program.adopt(store, select.table, fetched, self.objects.refs)
@@ -490,7 +492,7 @@ class Session:
     ) -> Any:
         if source is None or source.removed:
             raise MendixError(f"cannot retrieve over `{query.association}`: {what} is empty")
-        if query.side == "source" and not query.constraints:
+        if query.side == "source" and not query.constraints and self.restriction is None:
             if first:
                 return await self.follow(source, query.association, what)
             return await self.follow_set(source, query.association, what)

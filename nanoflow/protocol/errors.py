@@ -27,6 +27,8 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     API_VERSION = "api_version"
     CONFLICT = "conflict"
+    FLOW_ERROR = "flow_error"
+    """A microflow ended in an unhandled error (its message is the flow's)."""
     INTERNAL_ERROR = "internal_error"
 
 

@@ -1,6 +1,7 @@
 """The sync server's FastAPI app: `create_app(app, db)`.
 
-Served: `POST /api/v1/login`, `GET /api/v1/session` and `/openapi.json` (public). Every other
+Served: `POST /api/v1/login`, `GET /api/v1/session`, `POST /api/v1/microflows/{name}` and
+`/openapi.json` (public). Every other
 endpoint needs `Authorization: Bearer <token>` (the `authenticated` dependency). A path under
 another API version answers 404 with the code `api_version`.
 """
@@ -24,10 +25,13 @@ from nanoflow.protocol import (
     LoginRequest,
     SessionAnswer,
 )
+from nanoflow.protocol.sync import MicroflowCall, MicroflowResult
 from nanoflow.server import http_errors
 from nanoflow.server.database import ServerDatabase
+from nanoflow.server.execution import Caller
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.limits import DEFAULT_MAX_BODY, BodyLimit
+from nanoflow.server.microflows import call_microflow
 from nanoflow.server.routes_sync import sync_router
 from nanoflow.server.sessions import (
     Clock,
@@ -118,6 +122,19 @@ def create_app(
         request: Request, current: Annotated[Session, Depends(authenticated)]
     ) -> SessionAnswer:
         return _sessions(request).answer(current)
+
+    @router.post(
+        "/microflows/{name}",
+        response_model=MicroflowResult,
+        summary="Call a microflow (one with `allow` roles) with primitive arguments",
+        responses={404: {"model": ErrorBody}},
+    )
+    async def microflow(
+        name: str,
+        body: MicroflowCall,
+        current: Annotated[Session, Depends(authenticated)],
+    ) -> MicroflowResult:
+        return await call_microflow(db, Caller.of(current.user, app), name, body)
 
     api.include_router(router)
     api.include_router(sync_router(app, db, authenticated), prefix=API_PREFIX, responses=_ERRORS)

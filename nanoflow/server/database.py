@@ -25,8 +25,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, func, insert, inspect, select, text, update
+from sqlalchemy import Index, event, func, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from nanoflow.compiler import App
@@ -173,6 +174,7 @@ class ServerDatabase:
                 await self._create(conn, description, new_print, embedded)
             else:
                 await self._check_existing(conn, description, new_print, embedded)
+            await self._ensure_enforcement(conn)
             self.server_id = await self.read_meta(conn, "server_id")
             self.signing_key = bytes.fromhex(await self.read_meta(conn, "signing_key"))
             self.epoch = int(await self.read_meta(conn, "epoch"))
@@ -267,11 +269,56 @@ class ServerDatabase:
             if isinstance(index.name, str)
         }
         for name in existing["indexes"]:
-            if name.startswith("ix:") and name not in wanted:
+            if name.startswith(("ix:", "ux:")) and name not in wanted:
                 await conn.execute(text(f"DROP INDEX {_quote(name)}"))
         for name, index in wanted.items():
             if name not in existing["indexes"]:
+                await self._create_index(conn, index)
+
+    async def _ensure_enforcement(self, conn: AsyncConnection) -> None:
+        """What the server enforces in the database, also in a database made before it did:
+        the unique indexes of `unique` attributes and a counter row per AutoNumber column
+        (starting above the largest number already stored)."""
+        tables = self.tables
+        counters = tables.autonumber_counters
+        await conn.run_sync(lambda c: counters.create(c, checkfirst=True))
+        present = set((await conn.execute(select(counters.c.name))).scalars())
+        for column in tables.autonumbers:
+            if column in present:
+                continue
+            table = next(t for t in tables.objects.values() if column in t.c)
+            top = (await conn.execute(select(func.max(table.c[column])))).scalar()
+            await conn.execute(insert(counters).values(name=column, n=int(top or 0)))
+        if not tables.unique:
+            return
+        existing = await conn.run_sync(_index_names)
+        pg = self.dialect == "postgresql"
+        for table in tables.objects.values():
+            for index in table.indexes:
+                name = str(index.name)
+                if name in tables.unique and (pg_identifier(name) if pg else name) not in existing:
+                    await self._create_index(conn, index)
+
+    async def _create_index(self, conn: AsyncConnection, index: Index) -> None:
+        """Create an index; a unique one that the stored data already breaks is refused."""
+        found = self.tables.unique.get(str(index.name))
+        if found is None:
+            await conn.run_sync(index.create)
+            return
+        try:
+            async with conn.begin_nested():
                 await conn.run_sync(index.create)
+        except IntegrityError:
+            where = self.target.display()
+            reason = (
+                f"attribute {found.entity}.{found.attribute} is now unique, but objects in "
+                f"{where} share a value of it"
+            )
+            raise IncompatibleDatabase(
+                f"{reason}: give them different values first (or serve the old version). "
+                "Nothing was changed.",
+                [reason],
+            ) from None
 
 
 def _quote(name: str) -> str:
@@ -283,10 +330,13 @@ def _existing_schema(conn: Connection) -> dict[str, Any]:
     columns: dict[str, set[str]] = {}
     for table in inspector.get_table_names():
         columns[table] = {c["name"] for c in inspector.get_columns(table)}
+    return {"columns": columns, "indexes": _index_names(conn)}
+
+
+def _index_names(conn: Connection) -> set[str]:
     # the inspector skips expression indexes on SQLite: ask the catalogue
     if conn.dialect.name == "postgresql":
         query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
     else:
         query = "SELECT name FROM sqlite_master WHERE type = 'index'"
-    indexes = {str(row[0]) for row in conn.exec_driver_sql(query)}
-    return {"columns": columns, "indexes": indexes}
+    return {str(row[0]) for row in conn.exec_driver_sql(query)}

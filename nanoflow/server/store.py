@@ -5,6 +5,12 @@ The same layout (`Schema`) and the same compiled queries serve the device store 
 Writes stamp every row they touch with the transaction's change sequence (`_seq`), which the
 download cursor follows. A write of an object that exists changes only the members the unit
 says changed, so two writers that changed different members of one object both keep theirs.
+
+The database enforces what the server must guarantee whatever the number of writers: a write
+that would give two objects the same value of a `unique` attribute fails (a `MendixError`
+naming entity and attribute) and writes nothing, leaving the transaction usable (it runs in a
+savepoint); new objects get their AutoNumbers from a counter row per column, taken in the
+writing transaction (see `nanoflow.server.tables`).
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from nanoflow.runtime.query import POSTGRESQL, SQLITE, Dialect, SelectSql
@@ -41,6 +48,24 @@ class ServerCodecs:
         self._builders: dict[tuple[str, bool], Builder] = {}
         self._decoders: dict[str, Decoder] = {}
         self._statements: dict[Any, str] = {}
+        self.tables = db.tables
+        unique_columns = {u.column for u in db.tables.unique.values()}
+        self.autonumbers: dict[str, list[tuple[str, str]]] = {}
+        """Entity → (attribute, counter) of each of its AutoNumber attributes."""
+        self.guarded: frozenset[str] = frozenset()
+        """Entities with a unique attribute: their writes run in a savepoint."""
+        guarded = set()
+        for qname, layout in self.schema.entities.items():
+            numbers = [
+                (name, column.name)
+                for name, column in layout.attributes.items()
+                if column.kind == "AutoNumber"
+            ]
+            if numbers:
+                self.autonumbers[qname] = numbers
+            if any(column.name in unique_columns for column in layout.attributes.values()):
+                guarded.add(qname)
+        self.guarded = frozenset(guarded)
 
     def builder(self, layout: EntityLayout, lenient: bool = False) -> Builder:
         key = (layout.qname, lenient)
@@ -98,13 +123,27 @@ def codecs_of(db: ServerDatabase) -> ServerCodecs:
     return found
 
 
-class ServerStore:
-    """The server database, within one transaction, as a session's store."""
+class WriteGuard(Protocol):
+    """Checks writes before a store makes them (the caller's rules, `with entity access`)."""
 
-    def __init__(self, db: ServerDatabase, conn: AsyncConnection) -> None:
+    async def check_write(self, unit: WriteUnit, existing: set[str]) -> None:
+        """Raise `MendixError` to refuse the unit (`existing`: its ids already stored)."""
+
+    async def check_delete(self, ids: dict[str, list[str]]) -> None:
+        """Raise `MendixError` to refuse deleting these objects (entity → ids)."""
+
+
+class ServerStore:
+    """The server database, within one transaction, as a session's store. `guard`, when set,
+    checks every write and delete first."""
+
+    def __init__(
+        self, db: ServerDatabase, conn: AsyncConnection, guard: WriteGuard | None = None
+    ) -> None:
         self.db = db
         self.conn = conn
         self.codecs = codecs_of(db)
+        self.guard = guard
         self._seq: int | None = None
 
     @property
@@ -203,15 +242,89 @@ class ServerStore:
 
     async def write(self, unit: WriteUnit, existing: set[str] | None = None) -> None:
         """Write a unit: new objects whole, existing ones (`existing`, or looked up) only in
-        their changed members; reference sets replaced as the unit says."""
+        their changed members; reference sets replaced as the unit says. New objects get their
+        AutoNumbers, written into their value dicts in the unit (which are the session's
+        objects' own). A unique value already taken raises `MendixError` and writes nothing."""
         if not unit.entities:
             return
         ids = [i for w in unit.entities.values() for i, _v, _c in w.objects]
         if existing is None:
             existing = set(await self.exists(ids))
+        if self.guard is not None:
+            await self.guard.check_write(unit, existing)
         seq = await self.sequence()
+        if self.codecs.guarded.isdisjoint(unit.entities):
+            await self._write(unit, existing, seq)
+            return
+        try:
+            async with self.conn.begin_nested():
+                await self._write(unit, existing, seq)
+        except IntegrityError as error:
+            raise self._unique_error(error, unit) from None
+
+    def _unique_error(self, error: IntegrityError, unit: WriteUnit) -> MendixError:
+        """The message of a write that broke a unique index: entity, attribute, value."""
+        reason = str(error.orig)
+        for found in self.db.tables.unique.values():
+            table = self.schema.layout(found.entity).table.name
+            if found.index in reason or f"{table}.{found.column}" in reason:
+                values = [
+                    v.get(found.attribute)
+                    for entity, writes in unit.entities.items()
+                    if self.schema.names.is_a(entity, found.entity)
+                    for _i, v, _c in writes.objects
+                ]
+                shown = ""
+                if len(values) == 1:
+                    value = values[0]
+                    shown = f" '{value}'" if isinstance(value, str) else f" {value}"
+                return MendixError(
+                    f"{found.entity}: {found.attribute} must be unique, and another object "
+                    f"already has the value{shown}"
+                )
+        return MendixError(f"the objects cannot be written: {reason}")
+
+    async def _assign_numbers(
+        self, entity: str, values: list[dict[str, Any]]
+    ) -> list[tuple[dict[str, Any], str, Any]]:
+        """Give these new objects of `entity` their AutoNumbers; returns what each had."""
+        before: list[tuple[dict[str, Any], str, Any]] = []
+        counters = self.db.tables.autonumber_counters
+        for attribute, counter in self.codecs.autonumbers[entity]:
+            result = await self.conn.execute(
+                update(counters)
+                .where(counters.c.name == counter)
+                .values(n=counters.c.n + len(values))
+                .returning(counters.c.n)
+            )
+            top = int(result.scalar_one())
+            for number, v in enumerate(values, start=top - len(values) + 1):
+                before.append((v, attribute, v.get(attribute)))
+                v[attribute] = number
+        return before
+
+    async def _write(self, unit: WriteUnit, existing: set[str], seq: int) -> None:
+        numbered: list[tuple[dict[str, Any], str, Any]] = []
+        try:
+            await self._write_rows(unit, existing, seq, numbered)
+        except BaseException:
+            for values, attribute, value in numbered:
+                values[attribute] = value
+            raise
+
+    async def _write_rows(
+        self,
+        unit: WriteUnit,
+        existing: set[str],
+        seq: int,
+        numbered: list[tuple[dict[str, Any], str, Any]],
+    ) -> None:
         codecs = self.codecs
         for entity, writes in unit.entities.items():
+            if entity in codecs.autonumbers:
+                new = [v for i, v, _c in writes.objects if i not in existing]
+                if new:
+                    numbered += await self._assign_numbers(entity, new)
             layout = self.schema.layout(entity)
             build = codecs.builder(layout)
             inserts: list[dict[str, Any]] = []
@@ -246,6 +359,8 @@ class ServerStore:
     async def delete(self, ids: dict[str, list[str]]) -> list[str]:
         """Delete objects, leave tombstones, and clear references and reference-set entries
         pointing to them (their holders change, so devices learn of it)."""
+        if self.guard is not None:
+            await self.guard.check_delete(ids)
         seq = await self.sequence()
         gone: list[str] = []
         dialect = self.dialect

@@ -20,8 +20,14 @@ wrote it (see `nanoflow.server.database`); `nf_tombstones` keeps deleted ids wit
 of their delete. `nf_meta` (JSON values), `nf_counter` (the one-row sequence counter),
 `nf_users` (credentials; `Name` and `Active` live on the user's `System.User` object),
 `nf_devices`, `nf_uploads` (the idempotent upload log), `nf_files` and `nf_file_chunks` (file
-contents per object, streamed in parts). String indexes are on `nf_lower(col)` on SQLite and
-`lower(col)` on PostgreSQL: the case folding each dialect's XPath SQL uses.
+contents per object, streamed in parts), `nf_autonumbers` (one counter row per AutoNumber
+column: the server assigns AutoNumbers on insert). String indexes are on `nf_lower(col)` on
+SQLite and `lower(col)` on PostgreSQL: the case folding each dialect's XPath SQL uses.
+
+**Unique attributes** get a unique index `"ux:<Entity>:<Attr>"` over their column (strings
+folded, as XPath compares them: `'Urgent'` and `'urgent'` are the same value), leaving out
+empty values (NULL and `''`), so the database itself refuses a second object with a used value,
+whatever the number of writers.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    and_,
     func,
 )
 from sqlalchemy.types import TypeEngine
@@ -113,6 +120,16 @@ def default_sql(kind: str, value: Any, dialect: str) -> str:
     return codec.sql_literal(encoded)
 
 
+@dataclass(frozen=True)
+class UniqueAttribute:
+    """An attribute declared `unique`, and the unique index that enforces it."""
+
+    entity: str
+    attribute: str
+    column: str
+    index: str
+
+
 @dataclass
 class ServerTables:
     """The metadata of one app's server database on one dialect."""
@@ -123,6 +140,10 @@ class ServerTables:
     objects: dict[str, Table] = field(default_factory=dict)
     refsets: dict[str, Table] = field(default_factory=dict)
     columns: dict[str, dict[str, LayoutColumn]] = field(default_factory=dict)
+    unique: dict[str, UniqueAttribute] = field(default_factory=dict)
+    """Unique attributes by the (physical) name of their index."""
+    autonumbers: list[str] = field(default_factory=list)
+    """The columns (`Entity.Attr`) of AutoNumber attributes: the keys of `nf_autonumbers`."""
 
     @property
     def meta(self) -> Table:
@@ -155,6 +176,10 @@ class ServerTables:
     @property
     def file_chunks(self) -> Table:
         return self.metadata.tables["nf_file_chunks"]
+
+    @property
+    def autonumber_counters(self) -> Table:
+        return self.metadata.tables["nf_autonumbers"]
 
     def object_table(self, entity: str) -> Table:
         """The table that holds an entity's objects."""
@@ -227,6 +252,12 @@ def _system_tables(metadata: MetaData) -> None:
         Column("data", LargeBinary, nullable=False),
         PrimaryKeyConstraint("id", "part"),
     )
+    Table(
+        "nf_autonumbers",
+        metadata,
+        Column("name", Text, primary_key=True),
+        Column("n", BigInteger, nullable=False),
+    )
 
 
 def build_tables(schema: Schema, dialect: str) -> ServerTables:
@@ -263,9 +294,33 @@ def build_tables(schema: Schema, dialect: str) -> ServerTables:
                 _index_expression(table, result.columns.get(table.name, {}), text, fold)
             )
         Index(physical_index_name(index.name), *expressions)
+    _unique_indexes(result, fold)
     if dialect == "postgresql":
         _check_identifiers(result)
     return result
+
+
+def _unique_indexes(tables: ServerTables, fold: Any) -> None:
+    """A unique index per `unique` attribute (on its declaring entity's column), and the list
+    of AutoNumber columns."""
+    schema = tables.schema
+    for layout in schema.entities.values():
+        table = tables.objects[layout.table.name]
+        for attr in layout.info.own_attributes.values():
+            column = layout.attributes[attr.name]
+            if attr.is_autonumber and column.name not in tables.autonumbers:
+                tables.autonumbers.append(column.name)
+            if not attr.unique:
+                continue
+            name = physical_index_name(f"ux:{layout.qname}:{attr.name}")
+            col = table.c[column.name]
+            if column.kind in codec.STRING_KINDS:
+                key: ColumnElement[Any] = fold(col)
+                present = and_(col.is_not(None), col != "")
+            else:
+                key, present = col, col.is_not(None)
+            Index(name, key, unique=True, sqlite_where=present, postgresql_where=present)
+            tables.unique[name] = UniqueAttribute(layout.qname, attr.name, column.name, name)
 
 
 def _index_expression(

@@ -287,6 +287,7 @@ async def test_openapi_is_public_and_describes_the_api(server: Server) -> None:
         "/api/v1/download/{entity}",
         "/api/v1/refresh",
         "/api/v1/files/{object_id}",
+        "/api/v1/microflows/{name}",
     }
     for path, methods in document["paths"].items():
         for method, operation in methods.items():
@@ -296,7 +297,10 @@ async def test_openapi_is_public_and_describes_the_api(server: Server) -> None:
     schemas = document["components"]["schemas"]
     assert schemas["LoginRequest"]["additionalProperties"] is False
     assert schemas["UploadRequest"]["additionalProperties"] is False
-    assert {"ErrorBody", "DownloadPage", "UploadAnswer", "RefreshAnswer"} <= set(schemas)
+    assert schemas["MicroflowCall"]["additionalProperties"] is False
+    assert {"ErrorBody", "DownloadPage", "UploadAnswer", "RefreshAnswer", "MicroflowResult"} <= set(
+        schemas
+    )
 
 
 async def test_a_real_server_fault_is_a_logged_500_with_an_error_body(

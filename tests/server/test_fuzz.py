@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from nanoflow.compiler import App
 from nanoflow.protocol import ErrorBody, LoginAnswer, SessionAnswer
+from nanoflow.protocol.sync import MicroflowResult
 from nanoflow.server.app import create_app
 from nanoflow.server.database import ServerDatabase
 from nanoflow.server.urls import resolve
@@ -50,7 +51,10 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory, sales_app: App) -> Iterator
         runner.close()
 
 
-def check(answer: httpx.Response, model: type[LoginAnswer] | type[SessionAnswer]) -> None:
+def check(
+    answer: httpx.Response,
+    model: type[LoginAnswer] | type[SessionAnswer] | type[MicroflowResult],
+) -> None:
     assert answer.status_code < 500, answer.text
     if answer.status_code == 200:
         model.model_validate_json(answer.content)
@@ -137,3 +141,30 @@ def test_any_path_and_method(fuzzed: Fuzzed, method: str, path: str) -> None:
     assert answer.status_code < 500
     if answer.status_code >= 400:
         ErrorBody.model_validate_json(answer.content)
+
+
+microflow_names = st.one_of(
+    st.sampled_from(["Sales.CountOpenOrders", "Sales.SUB_Order_MarkShipped", "Sales.BCo_Order",
+                     "Sales.ACT_Order_Place", "CountOpenOrders", "Sales.Nope"]),
+    st.text(st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="/?#%"),
+            min_size=1, max_size=30),
+)
+microflow_bodies = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {"arguments": st.one_of(
+            json_values,
+            st.dictionaries(st.sampled_from(["limit", "number", "x", ""]), json_values,
+                            max_size=3),
+        )},
+    ),
+)
+
+
+@given(name=microflow_names, body=microflow_bodies)
+def test_microflow_calls_with_any_name_and_arguments(fuzzed: Fuzzed, name: str, body: Any) -> None:
+    answer = fuzzed.send(
+        "POST", f"/api/v1/microflows/{name}", content=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {fuzzed.token}"},
+    )
+    check(answer, MicroflowResult)
