@@ -25,11 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from nanoflow.names import OWNER_ASSOCIATION
 from nanoflow.protocol.errors import ErrorCode, ErrorItem
 from nanoflow.protocol.sync import ObjectChange, ObjectOutcome, UploadAnswer, UploadRequest
+from nanoflow.runtime.errors import FlowError
 from nanoflow.runtime.program import Program
 from nanoflow.runtime.session import Session
 from nanoflow.runtime.values import MendixError, MxObject
 from nanoflow.runtime.wire import WireError, from_wire, member_kinds
 from nanoflow.server.access import AccessRules, UserAccess
+from nanoflow.server.execution import Caller, ServerSession, open_session, run_handler
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.states import covering_rules, object_state
 from nanoflow.server.store import ServerStore
@@ -108,11 +110,8 @@ class Uploads:
                     )
                 return UploadAnswer.model_validate_json(found.answer)
             store = ServerStore(self.db, conn)
-            session = Session(
-                self.program, store=store, user=user.name, roles=list(user.roles),
-                user_id=user.id, timezone=user.time_zone,
-            )  # fmt: skip
-            await session.open()
+            await store.sequence()  # before any savepoint: a rolled-back one must not keep it
+            session = await open_session(self.db, store, Caller.of(user, self.db.app))
             access = UserAccess(self.rules, user.id, user.roles)
             outcomes = []
             for item in decoded:
@@ -271,11 +270,10 @@ class Uploads:
                 if handler.moment != moment or handler.action != action:
                     continue
                 qname = self.names.qualify(handler.microflow.text, self.names.entities[name].module)
-                compiled = session.program.flow(qname)
-                parameter = compiled.flow.parameters[0].variable.name
+                assert isinstance(session, ServerSession)
                 try:
-                    result = await session.call_flow(qname, {parameter: obj})
-                except MendixError as error:
+                    result = await run_handler(session, qname, obj)
+                except FlowError as error:
                     raise Refused(
                         f"the {moment}-{action} event handler {qname} failed: {error.message}"
                     ) from error
@@ -335,7 +333,7 @@ class Uploads:
     ) -> ObjectOutcome:
         """Keep the refused change as a `System.SynchronizationFailure` of its user."""
         change = item.change
-        session.objects.pop(change.id)
+        session.objects.clear()  # the savepoint rolled back: reload whatever is needed
         content = change.model_dump(mode="json", exclude_defaults=True)
         info = self.names.entities.get(change.entity)
         if info is not None:
