@@ -13,6 +13,7 @@ from nanoflow import types as t
 from nanoflow.compiler import App, compile_xpath
 from nanoflow.runtime.functions.tokens import token_value
 from nanoflow.runtime.host import Host
+from nanoflow.runtime.number_text import DECIMAL_RANGE, in_decimal_range, shorten
 from nanoflow.runtime.query import Query
 from nanoflow.runtime.session import Session
 from nanoflow.runtime.storage import Store
@@ -139,7 +140,12 @@ def check_value(value: Any, type_: t.Type, what: str, rt: Runtime) -> Any:
             )
         return value
     if name == "Decimal" and isinstance(value, Decimal | int) and not isinstance(value, bool):
-        return Decimal(value)
+        number = Decimal(value)
+        if not number.is_finite():
+            raise ValueError(f"{what}: {value} is not a number (NaN and infinities never are)")
+        if not in_decimal_range(number):
+            raise ValueError(f"{what}: {shorten(str(value))} is out of range ({DECIMAL_RANGE})")
+        return number
     if name == "Boolean" and isinstance(value, bool):
         return value
     if name == "DateTime" and isinstance(value, datetime):

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from nanoflow.cli_help import WordyGroup
 from nanoflow.cli_server import register as register_server_commands
 
+ROUNDINGS = ("half-away-from-zero", "half-even")
+STORE_HELP = "The device's offline store (default: .nanoflow/device.sqlite beside APP)."
+ZONE_HELP = "The user's time zone, an IANA name such as Europe/Amsterdam (default: UTC)."
+ROUNDING_HELP = (
+    "How `round` breaks ties (Mendix's Round numbers setting): half-away-from-zero (default) "
+    "or half-even; half_even and half_away_from_zero, the Python API's spelling, work too."
+)
 
-class Rounding(StrEnum):
-    """Mendix's "Round numbers" app setting."""
 
-    half_away_from_zero = "half-away-from-zero"
-    half_even = "half-even"
+def _rounding(value: str) -> str:
+    """`--rounding` in either spelling, as the command line writes it."""
+    spelled = value.strip().lower().replace("_", "-")
+    if spelled not in ROUNDINGS:
+        raise typer.BadParameter(f"`{value}` is not one of {', '.join(ROUNDINGS)}")
+    return spelled
 
 
 app = typer.Typer(
@@ -24,12 +34,17 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    cls=WordyGroup,
 )
 
 
 @app.command()
 def check(
-    path: Annotated[Path, typer.Argument(help="An app: a `.nf` file or a directory of them.")],
+    path: Annotated[
+        Path,
+        typer.Argument(metavar="APP", help="An app: a `.nf` file or a directory of them."),
+    ],
 ) -> None:
     """Parse and type-check an app; exit 0 when clean, 1 with errors."""
     from rich.console import Console
@@ -62,22 +77,43 @@ def check(
 
 @app.command()
 def run(
-    path: Annotated[Path, typer.Argument(help="The app: a `.nf` file or a directory.")],
-    flow: Annotated[str, typer.Argument(help="`Module.Name`, or `Name` when unambiguous.")],
+    path: Annotated[
+        Path, typer.Argument(metavar="APP", help="The app: a `.nf` file or a directory.")
+    ],
+    flow: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="FLOW",
+            help="`Module.Name`, or `Name` when unambiguous; left out, the app's nanoflows are "
+            "listed.",
+            show_default=False,
+        ),
+    ] = None,
     param: Annotated[
-        list[str] | None, typer.Option("--param", help="NAME=VALUE, by the parameter's type.")
+        list[str] | None,
+        typer.Option(
+            "--param",
+            metavar="NAME=VALUE",
+            help="A value for the flow's parameter $NAME, read by its type; once per parameter.",
+            show_default=False,
+        ),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
-    store: Annotated[
-        Path | None, typer.Option(help="The device store (default .nanoflow/device.sqlite).")
-    ] = None,
-    timezone: Annotated[str | None, typer.Option(help="Time zone of date functions.")] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", metavar="", help="Print one JSON document.")
+    ] = False,
+    store: Annotated[Path | None, typer.Option(metavar="FILE", help=STORE_HELP)] = None,
+    timezone: Annotated[str | None, typer.Option(metavar="ZONE", help=ZONE_HELP)] = None,
     rounding: Annotated[
-        Rounding, typer.Option(help="How `round` breaks ties (Mendix's app setting).")
-    ] = Rounding.half_away_from_zero,
-    server: Annotated[str | None, typer.Option(help="A running `nanoflow serve`.")] = None,
-    user: Annotated[str, typer.Option(help="The user to run as.")] = "local",
-    password: Annotated[str | None, typer.Option(help="The user's password.")] = None,
+        str,
+        typer.Option(metavar="MODE", help=ROUNDING_HELP, callback=_rounding, show_default=False),
+    ] = ROUNDINGS[0],
+    server: Annotated[
+        str | None, typer.Option(metavar="URL", help="A running `nanoflow serve`.")
+    ] = None,
+    user: Annotated[str, typer.Option(metavar="NAME", help="The user to run as.")] = "local",
+    password: Annotated[
+        str | None, typer.Option(metavar="PASSWORD", help="The user's password.")
+    ] = None,
 ) -> None:
     """Run a nanoflow against the device's offline store and print its result."""
     from nanoflow.commands import run_command
@@ -93,36 +129,47 @@ def run(
             server,
             user,
             password,
-            rounding.value,
+            rounding,
         )
     )
 
 
 @app.command("eval")
 def eval_(
-    expression: Annotated[str, typer.Argument(help="A Mendix expression.")],
+    expression: Annotated[str, typer.Argument(metavar="EXPRESSION", help="A Mendix expression.")],
     var: Annotated[
-        list[str] | None, typer.Option("--var", help="NAME=JSON: a variable for the expression.")
+        list[str] | None,
+        typer.Option(
+            "--var",
+            metavar="NAME=JSON",
+            help="The variable $NAME for the expression, typed by its JSON value.",
+            show_default=False,
+        ),
     ] = None,
-    timezone: Annotated[str | None, typer.Option(help="Time zone of date functions.")] = None,
+    timezone: Annotated[str | None, typer.Option(metavar="ZONE", help=ZONE_HELP)] = None,
     rounding: Annotated[
-        Rounding, typer.Option(help="How `round` breaks ties (Mendix's app setting).")
-    ] = Rounding.half_away_from_zero,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the value as JSON.")] = False,
+        str,
+        typer.Option(metavar="MODE", help=ROUNDING_HELP, callback=_rounding, show_default=False),
+    ] = ROUNDINGS[0],
+    json_out: Annotated[
+        bool, typer.Option("--json", metavar="", help="Print the value as JSON.")
+    ] = False,
 ) -> None:
     """Evaluate a Mendix expression and print its value."""
     from nanoflow.commands import eval_command
 
-    raise typer.Exit(eval_command(expression, var or [], timezone, json_out, rounding.value))
+    raise typer.Exit(eval_command(expression, var or [], timezone, json_out, rounding))
 
 
 @app.command("store")
 def store_(
-    path: Annotated[Path, typer.Argument(help="The app: a `.nf` file or a directory.")],
-    store: Annotated[
-        Path | None, typer.Option(help="The device store (default .nanoflow/device.sqlite).")
-    ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    path: Annotated[
+        Path, typer.Argument(metavar="APP", help="The app: a `.nf` file or a directory.")
+    ],
+    store: Annotated[Path | None, typer.Option(metavar="FILE", help=STORE_HELP)] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", metavar="", help="Print one JSON document.")
+    ] = False,
 ) -> None:
     """Show the device's offline store: objects per entity and pending changes."""
     from nanoflow.commands import store_command
@@ -146,7 +193,11 @@ def main_callback(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+            "--version",
+            metavar="",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
         ),
     ] = False,
 ) -> None:
@@ -156,5 +207,6 @@ def main_callback(
 def main() -> None:
     """Entry point of the `nanoflow` console script."""
     from nanoflow.cli_coercion import plain_coercion
+    from nanoflow.cli_edge import run_cli
 
-    plain_coercion(typer.main.get_command(app))()
+    sys.exit(run_cli(plain_coercion(typer.main.get_command(app)), sys.argv[1:]))

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nanoflow import types as t
+from nanoflow.cli_args import Usage, find_flow, param_texts
+from nanoflow.cli_edge import json_error
 from nanoflow.cli_host import ConsoleHost
 from nanoflow.compiler import App, compile_sources, read_sources
-from nanoflow.diagnostics import CompileError
+from nanoflow.diagnostics import CompileError, Diagnostic
 from nanoflow.evaluate import EXPRESSION_FILE, prepare
+from nanoflow.interrupt import run_interruptible
 from nanoflow.runtime.errors import FlowError, StoreError
-from nanoflow.runtime.json_values import json_to_value, load_json, parse_param, to_json
+from nanoflow.runtime.json_values import json_to_value, parse_param, to_json
+from nanoflow.runtime.number_text import (
+    DECIMAL_RANGE,
+    fits_decimal,
+    in_decimal_range,
+    load_json,
+    shorten,
+)
 from nanoflow.runtime.session import Session as Runtime
 from nanoflow.runtime.values import MxObject
 from nanoflow.source import SourceFile
@@ -25,6 +37,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 OK, FLOW_FAILED, USAGE = 0, 1, 2
+STORE_WAIT = 5.0  # seconds `run` waits for a store another process has open
+STORE_POLL = 0.1
 
 
 def _stderr() -> Console:
@@ -47,8 +61,33 @@ def Text(*args: Any, **kwargs: Any) -> Any:
     return Text(*args, **kwargs)
 
 
-def _usage(message: str) -> int:
-    _stderr().print(Text(f"error: {message}", style="bold red"))
+def _usage(message: str, json_out: bool = False) -> int:
+    return _report(Usage(message), json_out)
+
+
+def _report(error: Usage, json_out: bool) -> int:
+    """A usage error on standard error (and as the JSON document under `--json`)."""
+    if json_out:
+        json_error(error.message, **error.extra)
+    err = _stderr()
+    err.print(Text(f"error: {error.message}", style="bold red"))
+    for hint in error.hints:
+        err.print(Text(f"help: {hint}"))
+    return USAGE
+
+
+def _diagnostics(
+    diagnostics: list[Diagnostic], sources: dict[str, SourceFile], json_out: bool
+) -> int:
+    """Compile errors of a command that cannot go on: on standard error, and summed up as the
+    JSON document under `--json`."""
+    if json_out:
+        count = len(diagnostics)
+        json_error(
+            f"the app has {count} problem{'s' if count != 1 else ''}",
+            diagnostics=[str(d) for d in diagnostics],
+        )
+    render_all(diagnostics, sources, _stderr())
     return USAGE
 
 
@@ -96,7 +135,7 @@ def default_store(app_path: Path) -> Path:
 
 def run_command(
     path: Path,
-    flow: str,
+    flow: str | None,
     params: list[str],
     json_out: bool,
     store: Path | None,
@@ -107,44 +146,59 @@ def run_command(
     rounding: str = "half-away-from-zero",
 ) -> int:
     if server is not None:
-        return _usage("--server needs the sync server, which this version does not have yet")
+        return _usage(
+            "--server needs the sync server, which this version does not have yet", json_out
+        )
     if not path.exists():
-        return _usage(f"no such file or directory: {path}")
+        return _usage(f"no such file or directory: {path}", json_out)
     sources, problems = read_sources(path)
     if problems:
-        render_all(problems, {}, _stderr())
-        return USAGE
+        return _diagnostics(problems, {}, json_out)
     result = compile_sources(sources)
     by_path = {s.path: s for s in sources}
     if result.app is None:
-        render_all(result.diagnostics, by_path, _stderr())
-        return USAGE
+        return _diagnostics(result.diagnostics, by_path, json_out)
     app = result.app
-    info = app.find_flow(flow)
-    if info is None:
-        candidates = [q for q in app.flows() if q.split(".", 1)[1] == flow]
-        if candidates:
-            return _usage(f"`{flow}` is ambiguous: {', '.join(sorted(candidates))}")
-        return _usage(f"no nanoflow `{flow}` in {path}")
-    if info.kind != "nanoflow":
-        return _usage(f"`{info.qname}` is a microflow: microflows run on the sync server")
     try:
+        info = find_flow(app, flow, path)
         zone = _zone(timezone)
+        values = param_texts(info, params)
+    except Usage as error:
+        return _report(error, json_out)
     except ValueError as error:
-        return _usage(str(error))
-    values: dict[str, str] = {}
-    for item in params:
-        name, sep, value = item.partition("=")
-        if not sep:
-            return _usage(f"--param takes NAME=VALUE, not `{item}`")
-        if name not in info.parameters:
-            known = ", ".join(info.parameters) or "none"
-            return _usage(f"`{info.qname}` has no parameter `{name}` (parameters: {known})")
-        values[name] = value
+        return _usage(str(error), json_out)
     settings = {"timezone": zone, "user": user, "rounding": rounding.replace("-", "_")}
-    return asyncio.run(
-        _run(app, info.qname, values, json_out, store or default_store(path), settings, by_path)
-    )
+    target = store or default_store(path)
+    return run_interruptible(_run(app, info.qname, values, json_out, target, settings, by_path))
+
+
+async def _open(runtime: Runtime) -> None:
+    """Open the runtime's store, waiting up to `NANOFLOW_STORE_WAIT` seconds (default 5) while
+    another process has it."""
+    from nanoflow.runtime.store.errors import StoreInUse
+
+    deadline = time.monotonic() + _store_wait()
+    said = False
+    while True:
+        try:
+            await runtime.open()
+            return
+        except StoreInUse as error:
+            if time.monotonic() >= deadline:
+                raise
+            if not said:
+                _stderr().print(Text(f"waiting: {error}", style="yellow"))
+                said = True
+            await asyncio.sleep(STORE_POLL)
+
+
+def _store_wait() -> float:
+    text = os.environ.get("NANOFLOW_STORE_WAIT", "")
+    try:
+        seconds = float(text) if text else STORE_WAIT
+    except ValueError:
+        return STORE_WAIT
+    return seconds if 0 <= seconds < 3600 else STORE_WAIT
 
 
 async def _run(
@@ -157,18 +211,18 @@ async def _run(
     sources: dict[str, SourceFile],
 ) -> int:
     info = app.names.callables[qname]
+    runtime = Runtime(app, store=store, host=ConsoleHost(), **settings)
     try:
-        runtime = Runtime(app, store=store, host=ConsoleHost(), **settings)
-        await runtime.open()
+        await _open(runtime)
     except StoreError as error:
-        return _usage(str(error))
+        return _usage(str(error), json_out)
     try:
         arguments: dict[str, Any] = {}
         for name, text in values.items():
             try:
                 arguments[name] = await parse_param(text, info.parameters[name], runtime)
             except ValueError as error:
-                return _usage(f"--param {name}: {error}")
+                return _usage(f"--param {name}: {error}", json_out)
         try:
             value = await runtime.call(qname, **arguments)
         except FlowError as error:
@@ -190,24 +244,32 @@ def eval_command(
     parsed: dict[str, Any] = {}
     for item in variables:
         name, sep, text = item.partition("=")
+        if name.startswith("$") and name[1:].isidentifier():
+            return _usage(
+                f"--var names the variable without `$`: `{name[1:]}=...`, not `{name}=...`",
+                json_out,
+            )
         if not sep or not name.isidentifier():
-            return _usage(f"--var takes NAME=JSON, not `{item}`")
+            return _usage(f"--var takes NAME=JSON, not `{shorten(item)}`", json_out)
+        if name in parsed:
+            return _usage(f"--var {name} is given twice; give each variable once", json_out)
         try:
             parsed[name] = load_json(text)
         except json.JSONDecodeError as error:
-            return _usage(f"--var {name}: not JSON: {error.msg}")
+            return _usage(f"--var {name}: not JSON: {error.msg}", json_out)
+        except ValueError as error:
+            return _usage(f"--var {name}: {error}", json_out)
     try:
         zone = _zone(timezone)
+        _check_variables(parsed)
         prepared = prepare(expression, parsed)
-        _check_variables(prepared.app, prepared.flow, parsed)
     except ValueError as error:
-        return _usage(str(error))
+        return _usage(str(error), json_out)
     except CompileError as error:
         source = SourceFile(EXPRESSION_FILE, expression)
-        render_all(error.diagnostics, {EXPRESSION_FILE: source}, _stderr())
-        return USAGE
+        return _diagnostics(error.diagnostics, {EXPRESSION_FILE: source}, json_out)
     settings = {"timezone": zone, "rounding": rounding.replace("-", "_")}
-    return asyncio.run(_eval(prepared.app, prepared.flow, parsed, settings, json_out))
+    return run_interruptible(_eval(prepared.app, prepared.flow, parsed, settings, json_out))
 
 
 async def _eval(
@@ -230,26 +292,28 @@ async def _eval(
     return OK
 
 
-def _check_variables(app: App, flow: str, variables: dict[str, Any]) -> None:
-    """Reject `--var` values the expression could not use (a usage error, not a crash)."""
+def _check_variables(variables: dict[str, Any]) -> None:
+    """Reject `--var` values the expression could not use (a usage error, not a crash): bad
+    dates, Decimals out of Mendix's range (and, for a variable itself, precision)."""
     from nanoflow.runtime.json_values import parse_datetime
 
-    def dates(value: Any, name: str) -> None:
+    def values(value: Any, top: bool) -> None:
         if isinstance(value, dict) and "$date" in value:
             parse_datetime(str(value["$date"]), ZoneInfo("UTC"))
         elif isinstance(value, dict):
-            for key, member in value.items():
-                dates(member, f"{name}.{key}")
+            for member in value.values():
+                values(member, False)
         elif isinstance(value, list):
             for item in value:
-                dates(item, name)
+                values(item, False)
+        elif isinstance(value, Decimal) and not (fits_decimal if top else in_decimal_range)(value):
+            raise ValueError(f"{shorten(str(value))} does not fit a Decimal ({DECIMAL_RANGE})")
 
     for name, value in variables.items():
         try:
-            dates(value, name)
+            values(value, True)
         except ValueError as error:
             raise ValueError(f"--var {name}: {error}") from None
-    del app, flow
 
 
 def _variable(value: Any, type_: t.Type, runtime: Runtime) -> Any:
@@ -257,8 +321,6 @@ def _variable(value: Any, type_: t.Type, runtime: Runtime) -> Any:
         return _object(value, type_.entity, runtime)
     if isinstance(type_, t.ListType):
         return [_object(item, type_.entity, runtime) for item in value]
-    if isinstance(value, float):
-        value = Decimal(repr(value))
     return json_to_value(value, type_, runtime.names, runtime.ctx.timezone)
 
 
@@ -276,19 +338,17 @@ def _object(value: Any, entity: str, runtime: Runtime) -> MxObject:
 def store_command(path: Path, store: Path | None, json_out: bool) -> int:
     """`nanoflow store`: objects per entity and pending changes of a device store."""
     if not path.exists():
-        return _usage(f"no such file or directory: {path}")
+        return _usage(f"no such file or directory: {path}", json_out)
     sources, problems = read_sources(path)
     if problems:
-        render_all(problems, {}, _stderr())
-        return USAGE
+        return _diagnostics(problems, {}, json_out)
     result = compile_sources(sources)
     if result.app is None:
-        render_all(result.diagnostics, {s.path: s for s in sources}, _stderr())
-        return USAGE
+        return _diagnostics(result.diagnostics, {s.path: s for s in sources}, json_out)
     target = store or default_store(path)
     if not target.exists():
-        return _usage(f"no store at {target} (run a flow first)")
-    return asyncio.run(_show_store(result.app, target, json_out))
+        return _usage(f"no store at {target} (run a flow first)", json_out)
+    return run_interruptible(_show_store(result.app, target, json_out))
 
 
 async def _show_store(app: App, path: Path, json_out: bool) -> int:
@@ -299,9 +359,9 @@ async def _show_store(app: App, path: Path, json_out: bool) -> int:
     from nanoflow.runtime.store import DeviceStore
 
     try:
-        device: Store = await DeviceStore.open(path, app)
+        device: Store = await DeviceStore.open(path, app, read_only=True)
     except StoreError as error:
-        return _usage(str(error))
+        return _usage(str(error), json_out)
     try:
         summary = await device.summary()
         pending = await device.pending_changes()

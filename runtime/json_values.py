@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from nanoflow import types as t
 from nanoflow.runtime.functions._common import plain
+from nanoflow.runtime.number_text import (
+    DECIMAL_RANGE,
+    NumberTextError,
+    in_decimal_range,
+    load_json,
+    read_integer,
+    shorten,
+    user_decimal,
+)
 from nanoflow.runtime.values import EnumValue, MendixError, MxObject
 
 if TYPE_CHECKING:
@@ -80,21 +89,21 @@ def parse_scalar(text: str, type_: t.Type, names: NameTable, zone: ZoneInfo) -> 
         return text
     if name in ("Integer", "Long"):
         try:
-            number = int(text)
-        except ValueError:
-            raise ValueError(f"`{text}` is not an integer") from None
-        bits = 31 if name == "Integer" else 63
-        if not -(2**bits) <= number < 2**bits:
-            raise ValueError(f"{number} does not fit in {'an' if bits == 31 else 'a'} {name}")
+            number = read_integer(text)
+            if name == "Integer" and not -(2**31) <= number < 2**31:
+                raise NumberTextError("does not fit an Integer")
+        except NumberTextError as error:
+            reason = "does not fit an Integer" if name == "Integer" and "fit" in str(error) else error
+            raise ValueError(f"`{shorten(text)}` {reason}") from None
         return number
     if name == "Decimal":
         try:
-            return Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"`{text}` is not a decimal number") from None
+            return user_decimal(text)
+        except NumberTextError as error:
+            raise ValueError(f"`{shorten(text)}` {error}") from None
     if name == "Boolean":
         if text not in ("true", "false"):
-            raise ValueError(f"`{text}` is not true or false")
+            raise ValueError(f"`{shorten(text)}` is not true or false")
         return text == "true"
     if name == "DateTime":
         return parse_datetime(text, zone)
@@ -106,15 +115,10 @@ def parse_datetime(text: str, zone: ZoneInfo) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"`{text}` is not an ISO 8601 date-time") from None
+        raise ValueError(f"`{shorten(text)}` is not an ISO 8601 date-time") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value.astimezone(UTC)
-
-
-def load_json(text: str) -> Any:
-    """JSON with exact decimals."""
-    return json.loads(text, parse_float=Decimal)
 
 
 async def parse_param(text: str, type_: t.Type, rt: Runtime) -> Any:
@@ -144,6 +148,8 @@ async def _object_param(text: str, entity: str, rt: Runtime) -> MxObject | None:
         data = load_json(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"not JSON ({error.msg}) and not an object id `@<id>`") from None
+    except NumberTextError as error:
+        raise ValueError(str(error)) from None
     return await _object_value(data, entity, rt)
 
 
@@ -182,6 +188,8 @@ def json_to_value(raw: Any, type_: t.Type, names: NameTable, zone: ZoneInfo) -> 
         return None
     if isinstance(raw, dict) and "$date" in raw:
         return parse_datetime(str(raw["$date"]), zone)
+    if isinstance(raw, Decimal) and not in_decimal_range(raw):
+        raise ValueError(f"{shorten(str(raw))} does not fit a Decimal ({DECIMAL_RANGE})")
     if isinstance(type_, t.Prim) and type_.name == "Decimal" and isinstance(raw, int | Decimal):
         return Decimal(raw)
     if isinstance(raw, bool | int | Decimal) and not isinstance(type_, t.EnumType):

@@ -104,7 +104,6 @@ class Session:
         if self.store_path is not None and self.store is None:
             from nanoflow.runtime.store.store import DeviceStore
 
-            self.store_path.parent.mkdir(parents=True, exist_ok=True)
             self.store = await DeviceStore.open(self.store_path, self.app)
         user = MxObject("System.User", self.user_id, {"Name": self.user_name, "Active": True})
         user.new = False

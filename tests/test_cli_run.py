@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-NANOFLOW = str(Path(sys.executable).with_name("nanoflow"))
+from cli_process import nanoflow
 
 APP = """module Shop
 enumeration Status { Open 'Open' Paid 'Paid' }
@@ -43,10 +40,6 @@ nanoflow Fails($x: Integer) returns Integer {
   return $y + $x
 }
 """
-
-
-def nanoflow(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([NANOFLOW, *args], capture_output=True, text=True, check=False)
 
 
 @pytest.fixture
@@ -93,7 +86,7 @@ def test_run_flow_without_result_gives_null_and_logs_on_stderr(app: Path) -> Non
 
 
 def test_run_unhandled_error_exits_1_with_the_error_json(app: Path) -> None:
-    done = nanoflow("run", str(app), "Fails", "--json")
+    done = nanoflow("run", str(app), "Fails", "--json", "--param", "x=")
     assert done.returncode == 1
     error = json.loads(done.stdout)["error"]
     assert error["flow"] == "Shop.Fails"
@@ -108,7 +101,11 @@ def test_run_unhandled_error_exits_1_with_the_error_json(app: Path) -> None:
         (["Fails", "--param", "y=1"], "has no parameter `y`"),
         (["Fails", "--param", "x=abc"], "not an integer"),
         (["Fails", "--param", "x"], "NAME=VALUE"),
-        (["Place", "--param", "state=Lost"], "not a value of Shop.Status"),
+        (
+            ["Place", "--param", "state=Lost", "--param", "order=null", "--param", "when=",
+             "--param", "rush="],
+            "not a value of Shop.Status",
+        ),
         (["Fails", "--timezone", "Mars/Base"], "unknown time zone"),
     ],
 )

@@ -18,7 +18,6 @@ Decisions where Mendix leaves the output to the platform:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -49,15 +48,13 @@ from nanoflow.runtime.functions.number_patterns import (
     format_number,
     parse_number,
 )
-from nanoflow.runtime.values import LONG_MAX, LONG_MIN, EnumValue
+from nanoflow.runtime.number_text import NumberTextError, read_decimal, read_integer, shorten
+from nanoflow.runtime.values import EnumValue
 
 DEFAULT_DECIMAL_PATTERN: Final = "#,##0.########"
 DEFAULT_DATETIME_PATTERN: Final = "M/d/yy, h:mm a"
 DEFAULT_DATE_PATTERN: Final = "M/d/yy"
 DEFAULT_TIME_PATTERN: Final = "h:mm a"
-_INTEGER_RE: Final = re.compile(r"\s*[+-]?[0-9]+\s*")
-_DECIMAL_RE: Final = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")
-_MAX_EXPONENT: Final = 1000  # parsed decimals beyond 10^1000 are refused, not expanded
 
 
 def week_rules(ctx: EvalContext) -> WeekRules:
@@ -87,13 +84,12 @@ def to_string(ctx: EvalContext, value: Any) -> str:
 def parse_integer(ctx: EvalContext, s: Any, default: Any = MISSING) -> int | None:
     """The Integer/Long in `s`; on failure `default` (which may be empty), or an error."""
     value = string_arg("parseInteger", "the string", s)
-    if _INTEGER_RE.fullmatch(value):
-        result = int(value)
-        if LONG_MIN <= result <= LONG_MAX:
-            return result
+    try:
+        return read_integer(value)
+    except NumberTextError as error:
+        reason = "is not an Integer" if str(error) == "is not an integer" else str(error)
     if isinstance(default, Missing):
-        reason = "does not fit a Long" if _INTEGER_RE.fullmatch(value) else "is not an Integer"
-        fail("parseInteger", f"{value!r} {reason}")
+        fail("parseInteger", f"{shorten(repr(value))} {reason}")
     if default is None:
         return None
     number("parseInteger", "the default value", default)
@@ -118,7 +114,7 @@ def parse_decimal(ctx: EvalContext, s: Any, *rest: Any) -> Decimal | None:
     if result is not None:
         return result
     if isinstance(default, Missing):
-        what = "empty" if s is None else repr(value)
+        what = "empty" if s is None else shorten(repr(value))
         fail("parseDecimal", f"{what} is not a Decimal")
     if default is None:
         return None
@@ -126,10 +122,10 @@ def parse_decimal(ctx: EvalContext, s: Any, *rest: Any) -> Decimal | None:
 
 
 def _parse_plain(value: str) -> Decimal | None:
-    if not _DECIMAL_RE.fullmatch(value):
+    try:
+        return read_decimal(value)
+    except NumberTextError:
         return None
-    result = Decimal(value.strip())
-    return None if abs(result.adjusted()) > _MAX_EXPONENT else result
 
 
 def _parse_with_pattern(ctx: EvalContext, value: str, pattern: str) -> Decimal | None:

@@ -12,7 +12,36 @@ import fcntl
 import os
 from pathlib import Path
 
-from nanoflow.runtime.store.errors import StoreInUse
+from nanoflow.runtime.store.errors import StoreError, StoreInUse
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_location(store_path: Path) -> bool:
+    """Make sure `store_path` can be a store: creates its directory; raises `StoreError` for a
+    directory, a file that is not an SQLite database, or a directory that cannot be made.
+    Returns whether the store file exists already."""
+    parent = store_path.parent
+    if parent.exists() and not parent.is_dir():
+        raise StoreError(f"cannot open the store {store_path}: {parent} is not a directory")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(
+            f"cannot create the directory {parent} for the store: {error.strerror}"
+        ) from None
+    if store_path.is_dir():
+        raise StoreError(f"cannot open the store {store_path}: it is a directory")
+    if not store_path.exists():
+        return False
+    try:
+        with store_path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise StoreError(f"cannot read the store {store_path}: {error.strerror}") from None
+    if header and header != SQLITE_HEADER:
+        raise StoreError(f"{store_path} is not a device store (not an SQLite database)")
+    return True
 
 
 class StoreLock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
@@ -31,8 +32,8 @@ from nanoflow.runtime.store.changes import (
     union_members,
 )
 from nanoflow.runtime.store.errors import StoreError
-from nanoflow.runtime.store.fingerprint import describe
-from nanoflow.runtime.store.lock import StoreLock
+from nanoflow.runtime.store.fingerprint import describe, fingerprint
+from nanoflow.runtime.store.lock import StoreLock, check_location
 from nanoflow.runtime.store.migrate import prepare, read_meta, write_meta
 from nanoflow.runtime.query import SQLITE, Dialect, SelectSql
 from nanoflow.runtime.storage import Fetched, WriteUnit
@@ -44,7 +45,7 @@ from nanoflow.runtime.store.rows import (
     make_decoder,
     upsert_sql,
 )
-from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout
+from nanoflow.runtime.store.schema import FORMAT, EntityLayout, Schema, TableLayout
 from nanoflow.runtime.values import MendixError
 
 if TYPE_CHECKING:
@@ -84,34 +85,101 @@ class DeviceStore:
     # ---- opening and closing ---------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: str | Path, app: App) -> DeviceStore:
+    async def open(cls, path: str | Path, app: App, read_only: bool = False) -> DeviceStore:
         """Open (or create) the store at `path` for `app`: takes the file lock (`StoreInUse`),
-        creates or migrates the schema, or refuses an incompatible one (`IncompatibleStore`)."""
+        creates or migrates the schema, or refuses an incompatible one (`IncompatibleStore`).
+        A path that cannot hold a store raises `StoreError`, leaving no file behind.
+
+        `read_only` opens an existing store for reading beside the runtime that may hold it
+        (WAL readers do not block the writer): no lock, no migration, and a store written for
+        another model is refused."""
         path = Path(path)
+        if read_only:
+            return await cls._open_for_reading(path, app)
+        existed = check_location(path)
         lock = StoreLock(path)
-        lock.acquire()
+        lock_existed = lock.path.exists()
         try:
-            pending = aiosqlite.connect(str(path), isolation_level=None)
-            worker = getattr(pending, "_thread", None)
-            if isinstance(worker, threading.Thread):
-                worker.daemon = True  # a store left open must not keep the process alive
-            conn = await pending
-            try:
-                await _configure(conn)
-                store = cls(path, app, conn, lock)
-                await conn.execute("BEGIN IMMEDIATE")
-                try:
-                    await prepare(conn, store.schema, describe(app.names), str(path))
-                except BaseException:
-                    await conn.execute("ROLLBACK")
-                    raise
-                await conn.execute("COMMIT")
-                store._tick = await store._last_tick()
-            except BaseException:
-                await conn.close()
-                raise
-        except BaseException:
+            lock.acquire()
+        except OSError as error:
+            raise StoreError(f"cannot lock the store {path}: {error.strerror}") from None
+        try:
+            return await cls._connect(path, app, lock)
+        except BaseException as error:
+            if not existed:
+                for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
+            if not lock_existed:
+                with contextlib.suppress(OSError):
+                    lock.path.unlink()
             lock.release()
+            if isinstance(error, sqlite3.Error | OSError):
+                raise StoreError(f"cannot open the store {path}: {error}") from None
+            raise
+
+    @classmethod
+    async def _open_for_reading(cls, path: Path, app: App) -> DeviceStore:
+        if not path.is_file():
+            raise StoreError(f"no store at {path}")
+        check_location(path)
+        try:
+            conn = await cls._connection(f"{path.absolute().as_uri()}?mode=ro")
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(f"cannot read the store {path}: {error}") from None
+        try:
+            await _configure(conn)
+            stored = await read_meta(conn, "fingerprint")
+            if (
+                stored != fingerprint(describe(app.names))
+                or await read_meta(conn, "format") != FORMAT
+            ):
+                raise StoreError(
+                    f"store {path} was written for another version of the app's model; "
+                    "run a flow of this app on it first (that migrates it)"
+                )
+        except BaseException as error:
+            await conn.close()
+            if isinstance(error, sqlite3.Error):
+                raise StoreError(f"cannot read the store {path}: {error}") from None
+            raise
+        return cls(path, app, conn, StoreLock(path))
+
+    @staticmethod
+    async def _connection(location: str) -> aiosqlite.Connection:
+        pending = aiosqlite.connect(
+            location, isolation_level=None, uri=location.startswith("file:")
+        )
+        worker = getattr(pending, "_thread", None)
+        if isinstance(worker, threading.Thread):
+            worker.daemon = True  # a store left open must not keep the process alive
+        try:
+            return await pending
+        except BaseException:
+            # aiosqlite stops its worker thread without waiting; let it finish while the
+            # event loop still runs (else it reports "Event loop is closed")
+            for _ in range(1000):
+                if not (isinstance(worker, threading.Thread) and worker.is_alive()):
+                    break
+                await asyncio.sleep(0.001)
+            raise
+
+    @classmethod
+    async def _connect(cls, path: Path, app: App, lock: StoreLock) -> DeviceStore:
+        conn = await cls._connection(str(path))
+        try:
+            await _configure(conn)
+            store = cls(path, app, conn, lock)
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await prepare(conn, store.schema, describe(app.names), str(path))
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+            store._tick = await store._last_tick()
+        except BaseException:
+            await conn.close()
             raise
         return store
 
