@@ -62,13 +62,27 @@ def run_cli(command: click.Command, argv: Sequence[str]) -> int:
     except click.ClickException as error:
         return _usage_error(error, as_json)
     except (click.Abort, KeyboardInterrupt):
+        return interrupted(as_json)
+    except Exception as error:
+        return _internal_error(error, argv, as_json)
+    if result == INTERRUPTED and not _announced:  # Typer turns a Ctrl-C into a silent 130
+        return interrupted(as_json)
+    return result if isinstance(result, int) else 0
+
+
+_announced = False
+
+
+def interrupted(as_json: bool) -> int:
+    """Say that a Ctrl-C stopped the command (once); the exit code to end with."""
+    global _announced
+    if not _announced:
+        _announced = True
         if as_json:
             json_error("interrupted")
         sys.stderr.write("interrupted\n")
-        return INTERRUPTED
-    except Exception as error:
-        return _internal_error(error, argv, as_json)
-    return result if isinstance(result, int) else 0
+        sys.stderr.flush()
+    return INTERRUPTED
 
 
 def _usage_error(error: click.ClickException, as_json: bool) -> int:

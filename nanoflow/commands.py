@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Coroutine
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nanoflow import types as t
 from nanoflow.cli_args import Usage, find_flow, param_texts
-from nanoflow.cli_edge import json_error
+from nanoflow.cli_edge import interrupted, json_error
 from nanoflow.cli_host import ConsoleHost
 from nanoflow.compiler import App, compile_sources, read_sources
 from nanoflow.diagnostics import CompileError, Diagnostic
@@ -169,7 +170,15 @@ def run_command(
         return _usage(str(error), json_out)
     settings = {"timezone": zone, "user": user, "rounding": rounding.replace("-", "_")}
     target = store or default_store(path)
-    return run_interruptible(_run(app, info.qname, values, json_out, target, settings, by_path))
+    return _until_done(_run(app, info.qname, values, json_out, target, settings, by_path), json_out)
+
+
+def _until_done(work: Coroutine[Any, Any, int], json_out: bool) -> int:
+    """Run a command's coroutine; a Ctrl-C stops it (after its cleanup) with exit 130."""
+    try:
+        return run_interruptible(work)
+    except KeyboardInterrupt:
+        return interrupted(json_out)
 
 
 async def _open(runtime: Runtime) -> None:
@@ -269,7 +278,7 @@ def eval_command(
         source = SourceFile(EXPRESSION_FILE, expression)
         return _diagnostics(error.diagnostics, {EXPRESSION_FILE: source}, json_out)
     settings = {"timezone": zone, "rounding": rounding.replace("-", "_")}
-    return run_interruptible(_eval(prepared.app, prepared.flow, parsed, settings, json_out))
+    return _until_done(_eval(prepared.app, prepared.flow, parsed, settings, json_out), json_out)
 
 
 async def _eval(
@@ -348,7 +357,7 @@ def store_command(path: Path, store: Path | None, json_out: bool) -> int:
     target = store or default_store(path)
     if not target.exists():
         return _usage(f"no store at {target} (run a flow first)", json_out)
-    return run_interruptible(_show_store(result.app, target, json_out))
+    return _until_done(_show_store(result.app, target, json_out), json_out)
 
 
 async def _show_store(app: App, path: Path, json_out: bool) -> int:
