@@ -118,6 +118,8 @@ def pow_(ctx: EvalContext, n: Any, p: Any) -> Decimal:
     if exponent != exponent.to_integral_value():
         return _float_pow(base, exponent)
     k = int(exponent)
+    if k == 0:
+        return Decimal(1)  # Java's BigDecimal.pow(0) is 1, also for a zero base
     if base.is_zero() and k < 0:
         fail("pow", "zero cannot be raised to a negative power")
     digits = len(base.as_tuple().digits) + abs(base.adjusted())
