@@ -388,7 +388,13 @@ class ExpressionChecker:
                 help_text = suggest(text, info.values) or (
                     f"values of `{info.qname}`: " + ", ".join(info.values)
                 )
-        if not help_text and "." not in text:
+        if expected == t.ERROR and "." not in text and self._is_enum_value(text):
+            return t.ERROR  # compared with something already reported (a misspelled member)
+        if not help_text and text.lower() in ("true", "false"):
+            help_text = f"Boolean values are written in lower case: `{text.lower()}`"
+        elif not help_text and text.lower() in ("null", "none", "nil"):
+            help_text = "no value is written `empty`"
+        elif not help_text and "." not in text:
             help_text = f"variables are written with `$`: `${text}`"
         self.error(
             Code.UNKNOWN_ENUMERATION_VALUE,
@@ -398,6 +404,9 @@ class ExpressionChecker:
             help=help_text,
         )
         return t.ERROR
+
+    def _is_enum_value(self, text: str) -> bool:
+        return any(text in info.values for info in self.names.enums.values())
 
     def token(self, expr: ir.TokenRef) -> t.Type:
         found = TOKENS.get(expr.name)
@@ -450,10 +459,10 @@ class ExpressionChecker:
         bare_left = isinstance(expr.left, ir.NameRef) and "." not in expr.left.name.text
         if bare_left and not isinstance(expr.right, ir.NameRef):
             right = self.check(expr.right)
-            left = self.check(expr.left, right if isinstance(right, t.EnumType) else None)
+            left = self.check(expr.left, _context(right))
         else:
             left = self.check(expr.left)
-            right = self.check(expr.right, left if isinstance(left, t.EnumType) else None)
+            right = self.check(expr.right, _context(left))
         if not comparable(left, right, expr.op, self.names):
             self.error(
                 Code.OPERAND_TYPE,
@@ -774,3 +783,9 @@ LIST_CHECKS: dict[
     Shape, Callable[[ExpressionChecker, ir.FunctionCall, ListFunction, str | None], t.Type]
 ] = {shape: getattr(ExpressionChecker, f"_list_{shape.value}") for shape in Shape}
 """How the arguments of each shape of list function are checked (`_list_<shape>`)."""
+
+
+def _context(other: t.Type) -> t.Type | None:
+    """What a comparison's other operand expects of a bare name: its enumeration, or the
+    error type when the other side is already reported (so a value there is not re-reported)."""
+    return other if isinstance(other, t.EnumType) or other == t.ERROR else None

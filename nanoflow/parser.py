@@ -255,7 +255,12 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
         elif {"ALL", "UNSYNCHRONIZED"} <= expected:
             help_text = "write `synchronize all` to synchronize all objects"
         elif token.type == "__ANON_0" or str(token) in ("=", "<", ">", "<=", ">="):
-            if not expected & {"EQUAL", "LESSTHAN", "MORETHAN"}:
+            before = source.line(span.line)[max(span.column - 2, 0) : span.column - 1]
+            if (before, str(token)) == ("=", "="):
+                help_text = "equality is one `=`: write `a = b`"
+            elif (before, str(token)) == ("<", ">"):
+                help_text = "not equal is written `!=`: write `a != b`"
+            elif not expected & {"EQUAL", "LESSTHAN", "MORETHAN"}:
                 help_text = "comparisons do not chain: write `a < b and b < c`"
         elif "STRING" not in expected and '"' in source.line(span.line):
             help_text = "strings are written in single quotes: 'text'"

@@ -94,8 +94,8 @@ class ControlChecks(OperandChecks):
                 if enum_name
                 else (sorted(wanted - covered))
             )
-            if subject != t.ERROR and missing:
-                if enum_name:
+            if missing:  # a subject in error falls through as well (no false NF203 after)
+                if enum_name and subject != t.ERROR:
                     self.error(
                         Code.SWITCH_MISSES_VALUES,
                         f"`switch` on `{enum_name}` does not cover "
