@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from nanoflow import types as t
 from nanoflow.compiler import App
 from nanoflow.names import CallableInfo, suggest
 
@@ -25,7 +26,8 @@ class Usage(Exception):
 def signature(info: CallableInfo) -> str:
     """`Shop.Share($total: Decimal, $parts: Integer) returns Decimal`."""
     params = ", ".join(f"${name}: {kind}" for name, kind in info.parameters.items())
-    result = f" returns {info.returns}" if info.returns is not None else ""
+    returns = info.returns
+    result = f" returns {returns}" if returns is not None and returns != t.NOTHING else ""
     return f"{info.qname}({params}){result}"
 
 

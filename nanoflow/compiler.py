@@ -52,7 +52,7 @@ def builtin_files() -> tuple[ir.ModuleFile, ...]:
     return tuple(files)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class App:
     """A compiled, checked app: its files, name table and the type of every expression."""
 
@@ -64,6 +64,19 @@ class App:
     @property
     def modules(self) -> list[str]:
         return sorted(m for m in self.names.modules if m not in self.names.builtin_modules)
+
+    def __repr__(self) -> str:
+        """A short summary: `<App Shop: 1 file, 2 entities, 5 flows>` (not the whole IR)."""
+        own = set(self.modules)
+        entities = sum(1 for e in self.names.entities.values() if e.module in own)
+        flows = sum(1 for f in self.flows().values() if f.module in own)
+        files = len(self.sources)
+        return (
+            f"<App {', '.join(self.modules) or '(no modules)'}: "
+            f"{files} file{'' if files == 1 else 's'}, "
+            f"{entities} entit{'y' if entities == 1 else 'ies'}, "
+            f"{flows} flow{'' if flows == 1 else 's'}>"
+        )
 
     @property
     def entities(self) -> dict[str, EntityInfo]:
