@@ -31,7 +31,7 @@ from nanoflow.runtime.number_text import (
     shorten,
 )
 from nanoflow.runtime.session import Session as Runtime
-from nanoflow.runtime.values import MxObject
+from nanoflow.runtime.values import MendixError, MxObject
 from nanoflow.source import SourceFile
 
 if TYPE_CHECKING:
@@ -286,10 +286,13 @@ async def _eval(
 ) -> int:
     async with Runtime(app, host=ConsoleHost(), **settings) as runtime:
         info = app.names.callables[flow]
-        arguments = {
-            name: _variable(value, info.parameters[name], runtime)
-            for name, value in variables.items()
-        }
+        arguments: dict[str, Any] = {}
+        for name, value in variables.items():
+            try:
+                arguments[name] = _variable(value, info.parameters[name], runtime)
+            except (ValueError, MendixError) as error:
+                message = error.message if isinstance(error, MendixError) else str(error)
+                return _usage(f"--var {name}: {message}", json_out)
         try:
             value = await runtime.call(flow, **arguments)
         except FlowError as error:

@@ -93,7 +93,8 @@ def parse_scalar(text: str, type_: t.Type, names: NameTable, zone: ZoneInfo) -> 
             if name == "Integer" and not -(2**31) <= number < 2**31:
                 raise NumberTextError("does not fit an Integer")
         except NumberTextError as error:
-            reason = "does not fit an Integer" if name == "Integer" and "fit" in str(error) else error
+            fits = name == "Integer" and "fit" in str(error)
+            reason = "does not fit an Integer" if fits else str(error)
             raise ValueError(f"`{shorten(text)}` {reason}") from None
         return number
     if name == "Decimal":
@@ -118,7 +119,10 @@ def parse_datetime(text: str, zone: ZoneInfo) -> datetime:
         raise ValueError(f"`{shorten(text)}` is not an ISO 8601 date-time") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"`{shorten(text)}` is outside the years 1 to 9999 in UTC") from None
 
 
 async def parse_param(text: str, type_: t.Type, rt: Runtime) -> Any:
@@ -183,15 +187,28 @@ async def _object_value(data: Any, entity: str, rt: Runtime) -> MxObject | None:
 
 
 def json_to_value(raw: Any, type_: t.Type, names: NameTable, zone: ZoneInfo) -> Any:
-    """A JSON value as the runtime value of a primitive or enumeration type."""
+    """A JSON value as the runtime value of a primitive or enumeration type; `ValueError` when
+    it is not one of that type."""
     if raw is None:
         return None
-    if isinstance(raw, dict) and "$date" in raw:
+    wanted = type_.name if isinstance(type_, t.Prim) else str(type_)
+    if isinstance(raw, dict) and "$date" in raw and wanted == "DateTime":
         return parse_datetime(str(raw["$date"]), zone)
-    if isinstance(raw, Decimal) and not in_decimal_range(raw):
-        raise ValueError(f"{shorten(str(raw))} does not fit a Decimal ({DECIMAL_RANGE})")
-    if isinstance(type_, t.Prim) and type_.name == "Decimal" and isinstance(raw, int | Decimal):
-        return Decimal(raw)
-    if isinstance(raw, bool | int | Decimal) and not isinstance(type_, t.EnumType):
+    if isinstance(raw, dict | list):
+        kind = "an object" if isinstance(raw, dict) else "an array"
+        raise ValueError(f"a {wanted} is not given as {kind}")
+    if isinstance(raw, bool):
+        if wanted != "Boolean":
+            raise ValueError(f"`{str(raw).lower()}` is not a {wanted}")
         return raw
+    if isinstance(raw, int | Decimal):
+        if isinstance(raw, Decimal) and not in_decimal_range(raw):
+            raise ValueError(f"{shorten(str(raw))} does not fit a Decimal ({DECIMAL_RANGE})")
+        if wanted == "Decimal":
+            return Decimal(raw)
+        if wanted in ("Integer", "Long") and isinstance(raw, int):
+            if wanted == "Integer" and not -(2**31) <= raw < 2**31:
+                raise ValueError(f"{raw} does not fit an Integer")
+            return raw
+        raise ValueError(f"`{shorten(str(raw))}` is not a {wanted}")
     return parse_scalar(str(raw), type_, names, zone)

@@ -106,7 +106,7 @@ def load_json(text: str) -> Any:
     """JSON with exact decimals: integers must fit a Long, decimals within 10^±1000; `NaN`
     and `Infinity` are refused. Raises `ValueError` (a `json.JSONDecodeError` for bad syntax)."""
     try:
-        return json.loads(
+        value = json.loads(
             text,
             parse_float=_json_decimal,
             parse_int=_json_integer,
@@ -116,6 +116,26 @@ def load_json(text: str) -> Any:
         if str(error).startswith(("is ", "does ")):
             raise NumberTextError(f"a number in the JSON {error}") from None
         raise
+    _check_strings(value)
+    return value
+
+
+def _check_strings(value: Any) -> None:
+    """Refuse JSON strings that are not Unicode text (an unpaired surrogate such as `\\ud800`)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                "a string in the JSON holds an unpaired surrogate (\\ud800-\\udfff)"
+            ) from None
+    elif isinstance(value, dict):
+        for key, member in value.items():
+            _check_strings(key)
+            _check_strings(member)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
 
 
 def shorten(text: str, limit: int = 40) -> str:

@@ -412,3 +412,43 @@ def test_bare_command_prints_help_and_exits_2() -> None:
     assert done.returncode == 2
     assert "Usage: nanoflow [OPTIONS] COMMAND" in done.stdout + done.stderr
 
+
+
+# ---- item 1: values of the wrong kind inside JSON --------------------------------------------
+
+DATED = APP.replace("  State: Status = Open\n", "  State: Status = Open\n  PlacedAt: DateTime\n")
+
+
+@pytest.mark.parametrize(
+    ("order", "message"),
+    [
+        ('{"PlacedAt": 5}', "`5` is not a DateTime"),
+        ('{"Total": true}', "`true` is not a Decimal"),
+        ('{"Number": 1.5}', "`1.5` is not a Long"),
+        ('{"State": 5}', "`5` is not a Shop.Status"),
+        ('{"Number": {"$date": "2020-01-01"}}', "a Long is not given as an object"),
+        ('{"PlacedAt": "0001-01-01T00:00:00+14:00"}', "outside the years 1 to 9999"),
+    ],
+)
+def test_json_members_of_the_wrong_kind_are_usage_errors(
+    tmp_path: Path, order: str, message: str
+) -> None:
+    app = tmp_path / "shop.nf"
+    app.write_text(DATED)
+    done = run(app, "Place", "--param", f"order={order}")
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("var", "message"),
+    [
+        ('d=[{"a": 1}, {"a": "x"}]', "`x` is not an integer"),
+        ('d="\\ud800"', "unpaired surrogate"),
+        ('d={"$date": "0001-01-01T00:00:00+14:00"}', "outside the years 1 to 9999"),
+    ],
+)
+def test_eval_vars_of_the_wrong_kind_are_usage_errors(var: str, message: str) -> None:
+    done = nanoflow("eval", "$d", "--var", var)
+    assert done.returncode == 2
+    assert message in done.stderr
