@@ -16,7 +16,7 @@ def _shown(param: click.Parameter) -> Callable[..., str | None]:
     def display_type_rich(ctx: click.Context | None = None) -> str | None:
         if param.param_type_name == "argument" or getattr(param, "is_flag", False):
             return None
-        return param.metavar
+        return param.metavar or (param.name or "value").upper()
 
     return display_type_rich
 
@@ -32,6 +32,8 @@ def _usage_name(param: click.Parameter) -> Callable[[], str]:
 def in_words(command: click.Command, ctx: click.Context) -> click.Command:
     """`command` with its parameters' help in words (changes the command's own objects)."""
     helper = command.get_help_option(ctx)
+    for sub in getattr(command, "commands", {}).values():  # a group's own commands too
+        in_words(sub, ctx)
     for param in [*command.params, *([helper] if helper else [])]:
         setattr(param, "display_type_rich", _shown(param))  # noqa: B010 - instance override
         if param.param_type_name == "argument":

@@ -355,7 +355,10 @@ def test_missing_parameters_are_listed_with_their_types(app: Path) -> None:
 # ---- item 5: reading well --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["eval"], ["check"], ["store"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["run"], ["eval"], ["check"], ["store"], ["serve"], ["users"], ["users", "add"]],
+)
 def test_help_names_values_in_words(command: list[str]) -> None:
     done = nanoflow(*command, "-h")
     assert done.returncode == 0
