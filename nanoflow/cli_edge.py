@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import sys
-import tempfile
-import time
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -111,6 +107,10 @@ def _internal_error(error: Exception, argv: Sequence[str], as_json: bool) -> int
 
 def write_report(error: BaseException, argv: Sequence[str]) -> Path:
     """Write the full report of an unexpected error to a file; return its path."""
+    import platform
+    import tempfile
+    import time
+    import traceback
     from importlib.metadata import PackageNotFoundError, version
 
     try:
