@@ -3,10 +3,18 @@ device runtime itself does not carry (XPath given as text)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httpx
 
 from nanoflow import ir
 from nanoflow import types as t
@@ -17,32 +25,206 @@ from nanoflow.runtime.number_text import DECIMAL_RANGE, in_decimal_range, shorte
 from nanoflow.runtime.query import Query
 from nanoflow.runtime.session import Session
 from nanoflow.runtime.storage import Store
-from nanoflow.runtime.values import INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, EnumValue, MxObject
+from nanoflow.runtime.store.codec import fold
+from nanoflow.runtime.store.store import DeviceStore
+from nanoflow.runtime.sync.engine import SIMULTANEOUS, DeviceSync, Progress, stored_failures
+from nanoflow.runtime.sync.login import (
+    CachedSession,
+    ServerConnectionError,
+    ServerLink,
+    StoreBound,
+    connect,
+)
+from nanoflow.runtime.values import (
+    INT_MAX,
+    INT_MIN,
+    LONG_MAX,
+    LONG_MIN,
+    EnumValue,
+    MendixError,
+    MxObject,
+)
 from nanoflow.source import NO_SPAN
 
 
+@dataclass(frozen=True)
+class SyncFailure:
+    """A change of this device that the server refused: the object, what was uploaded
+    (`new`, `changed`, `deleted`), why, and when the upload reported it."""
+
+    object_id: str
+    entity: str
+    kind: str
+    reason: str
+    at: datetime
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> SyncFailure:
+        return cls(
+            str(item.get("id", "")),
+            str(item.get("entity", "")),
+            str(item.get("kind", "")),
+            str(item.get("reason", "")),
+            datetime.fromtimestamp(float(item.get("at", 0)), UTC),
+        )
+
+
+def _is_http_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 class Runtime(Session):
-    """Runs an app's nanoflows on a device: `async with nanoflow.Runtime(app, store=...)`."""
+    """Runs an app's nanoflows on a device: `async with nanoflow.Runtime(app, store=...)`.
+
+    With `server=` (a `nanoflow serve` URL) it logs `user` in with `password`, binds the store to
+    that user and server, caches the session for offline use and does the store's first full
+    synchronization before any flow runs (see docs/embedding.md). `link=` hands it a ready
+    connection instead (the CLI's embedded server); the runtime closes it."""
 
     def __init__(
         self,
         app: App,
         store: Store | str | Path | None = None,
         server: str | None = None,
-        user: str = "local",
+        user: str | None = None,
         password: str | None = None,
         host: Host | None = None,
         timezone: str | None = None,
         rounding: str = "half_away_from_zero",
+        *,
+        link: ServerLink | None = None,
     ) -> None:
-        if server is not None:
-            raise ValueError(
-                "server connections come with the sync server; this version runs locally"
-            )
+        if server is not None and link is not None:
+            raise ValueError("give either `server` or `link`, not both")
+        if server is not None and not _is_http_url(server):
+            raise ValueError(f"`server` takes an http:// or https:// URL, not {server!r}")
         super().__init__(
-            app, store=store, host=host, timezone=timezone, user=user, rounding=rounding
+            app, store=store, host=host, timezone=timezone, user=user or "local", rounding=rounding
         )
         self._queries: dict[tuple[str, str], Query] = {}
+        self._server = server
+        self._password = password
+        self._link = link
+        self._user_given = user is not None
+        self._timezone_given = timezone is not None
+        self._device_sync: DeviceSync | None = None
+        self._listeners: list[asyncio.Queue[Progress | None]] = []
+        self.session: CachedSession | None = None
+        """The session the runtime runs with (None: local, no server)."""
+        self.online = False
+        """Whether the runtime logged in to its server when it opened."""
+
+    # ---- opening with a server -------------------------------------------------------------
+
+    async def open(self) -> Runtime:
+        try:
+            await super().open()
+            await self._connect()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def close(self) -> None:
+        link, self._link = self._link, None
+        try:
+            if link is not None:
+                await link.close()
+        finally:
+            await super().close()
+
+    async def _connect(self) -> None:
+        store = self.store
+        if self._link is None and self._server is not None:
+            self._link = ServerLink(
+                httpx.AsyncClient(base_url=self._server), self._server, self._password
+            )
+        link = self._link
+        if link is None:
+            if isinstance(store, DeviceStore):
+                await self._offline_binding(store)
+            return
+        if not isinstance(store, DeviceStore):
+            raise ValueError("a runtime with a sync server needs a device store (`store=PATH`)")
+        connected = await connect(store, link, self.user_name, sorted(self.names.roles))
+        self._become(connected.session)
+        sync = DeviceSync(connected.transport, store, connected.session.device_id)
+        sync.on_progress = self._progress
+        self._device_sync = sync
+        self.sync = sync
+        self.microflows = sync
+        self.online = connected.online
+        if connected.online and not await store.get_meta("full_sync"):
+            try:
+                await sync.synchronize(self, "all", [])
+            except MendixError as error:
+                raise ServerConnectionError(
+                    f"the first synchronization with the sync server at {link.label} failed: "
+                    f"{error.message}"
+                ) from None
+
+    async def _offline_binding(self, store: DeviceStore) -> None:
+        """A store bound to a server, opened without one, runs as its cached user (no
+        synchronization, no microflow calls)."""
+        cached = CachedSession.from_meta(await store.get_meta("session"))
+        if cached is None or not await store.get_meta("user_id"):
+            return
+        if self._user_given and fold(self.user_name) != fold(cached.user_name):
+            raise StoreBound(
+                f"store {store.path} belongs to user `{cached.user_name}` on server "
+                f"{cached.server} (id {cached.server_id}); it cannot be opened for user "
+                f"`{self.user_name}`. Nothing was changed: use another store for this user"
+            )
+        self._become(cached)
+
+    def _become(self, session: CachedSession) -> None:
+        """Run as the session's user: id, name, roles, and time zone (unless one was given)."""
+        self.session = session
+        self.start_user(session.user_id, session.user_name)
+        self.roles = list(session.roles)
+        if not self._timezone_given and session.time_zone:
+            # a zone this machine does not know: keep UTC
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+                self.ctx.timezone = ZoneInfo(session.time_zone)
+
+    # ---- synchronization --------------------------------------------------------------------
+
+    async def _progress(self, progress: Progress) -> None:
+        for queue in self._listeners:
+            queue.put_nowait(progress)
+        await self.host.sync_progress(progress)
+
+    async def synchronize(self) -> AsyncIterator[Progress]:
+        """Synchronize all objects, as `synchronize all` does, yielding its progress:
+        `async for progress in rt.synchronize(): ...`. Raises `MendixError` when it fails
+        (another synchronization running, no server, the server unreachable, ...)."""
+        sync = self._device_sync
+        if sync is not None and sync.running:
+            raise MendixError(SIMULTANEOUS)
+        queue: asyncio.Queue[Progress | None] = asyncio.Queue()
+        self._listeners.append(queue)
+        task = asyncio.ensure_future(self.run_synchronization("all", []))
+        task.add_done_callback(lambda _: queue.put_nowait(None))
+        try:
+            while (progress := await queue.get()) is not None:
+                yield progress
+            await task
+        finally:
+            self._listeners.remove(queue)
+            if not task.done():  # the caller stopped listening: stop at the next safe point
+                with contextlib.suppress(MendixError):
+                    await self.cancel_synchronization()
+                with contextlib.suppress(MendixError):
+                    await task
+
+    async def failures(self) -> list[SyncFailure]:
+        """The device's changes that the server refused (kept there as
+        `System.SynchronizationFailure`), newest first, as the uploads reported them."""
+        store = self.store
+        if not isinstance(store, DeviceStore):
+            return []
+        return [SyncFailure.of(item) for item in await stored_failures(store)]
 
     def create(self, entity: str, values: dict[str, Any] | None = None) -> MxObject:
         """A new, uncommitted object; member values are checked against the entity (attributes

@@ -11,6 +11,8 @@ from nanoflow.runtime.values import MxObject
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from nanoflow.cli_progress import SyncProgressBar
+
 STYLES = {"info": "cyan", "warning": "yellow", "error": "bold red"}
 LOG_STYLES = {
     "trace": "dim",
@@ -27,6 +29,7 @@ class ConsoleHost(Host):
 
     def __init__(self, console: Console | None = None) -> None:
         self._console = console
+        self._progress: SyncProgressBar | None = None
 
     @property
     def console(self) -> Console:
@@ -57,6 +60,13 @@ class ConsoleHost(Host):
 
     async def validation_feedback(self, obj: MxObject, member: str, text: str) -> None:
         self._line(f"validation: {obj.entity}.{member}: ", "yellow", text)
+
+    async def sync_progress(self, progress: Any) -> None:
+        if self._progress is None:
+            from nanoflow.cli_progress import SyncProgressBar
+
+            self._progress = SyncProgressBar(self.console)
+        self._progress.update(progress)
 
     async def log(self, level: str, node: str | None, text: str) -> None:
         self._line(f"{level.upper():8} {node or 'Nanoflow'}: ", LOG_STYLES.get(level, ""), text)

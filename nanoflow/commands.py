@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,16 +30,19 @@ from nanoflow.runtime.number_text import (
     load_json,
     shorten,
 )
-from nanoflow.runtime.session import Session as Runtime
+from nanoflow.runtime.session import Session
 from nanoflow.runtime.values import MendixError, MxObject
 from nanoflow.source import SourceFile
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from nanoflow.api import Runtime
+
 OK, FLOW_FAILED, USAGE = 0, 1, 2
 STORE_WAIT = 5.0  # seconds `run` waits for a store another process has open
 STORE_POLL = 0.1
+PASSWORD_ENV = "NANOFLOW_PASSWORD"
 
 
 def _stderr() -> Console:
@@ -146,10 +149,20 @@ def run_command(
     password: str | None,
     rounding: str = "half-away-from-zero",
 ) -> int:
-    if server is not None:
+    if server is not None and not _is_http_url(server):
         return _usage(
-            "--server needs the sync server, which this version does not have yet", json_out
+            "--server takes the URL of a `nanoflow serve`, like http://127.0.0.1:8080, "
+            f"not `{shorten(server)}`",
+            json_out,
         )
+    if server is None and password is not None:
+        return _usage(
+            "--password goes with --server: without it, `run` uses the embedded server, which "
+            "keeps its own password for the user",
+            json_out,
+        )
+    if not user.strip():
+        return _usage("--user cannot be empty", json_out)
     if not path.exists():
         return _usage(f"no such file or directory: {path}", json_out)
     sources, problems = read_sources(path)
@@ -168,9 +181,37 @@ def run_command(
         return _report(error, json_out)
     except ValueError as error:
         return _usage(str(error), json_out)
-    settings = {"timezone": zone, "user": user, "rounding": rounding.replace("-", "_")}
+    if server is not None and password is None:
+        password = _server_password(user, server)
+    settings = {
+        "timezone": zone,
+        "user": user,
+        "rounding": rounding.replace("-", "_"),
+        "server": server,
+        "password": password,
+    }
     target = store or default_store(path)
     return _until_done(_run(app, info.qname, values, json_out, target, settings, by_path), json_out)
+
+
+def _is_http_url(text: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _server_password(user: str, server: str) -> str | None:
+    """The password for `--server`: `NANOFLOW_PASSWORD`, else a prompt on a terminal, else
+    None (the store's cached session is used, if it has one)."""
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env:
+        return from_env
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"password of {user} at {server}: ")
+    return None
 
 
 def _until_done(work: Coroutine[Any, Any, int], json_out: bool) -> int:
@@ -181,17 +222,16 @@ def _until_done(work: Coroutine[Any, Any, int], json_out: bool) -> int:
         return interrupted(json_out)
 
 
-async def _open(runtime: Runtime) -> None:
-    """Open the runtime's store, waiting up to `NANOFLOW_STORE_WAIT` seconds (default 5) while
-    another process has it."""
+async def _open(make: Callable[[], Runtime]) -> Runtime:
+    """Open a runtime (made by `make`: a failed open closes its runtime), waiting up to
+    `NANOFLOW_STORE_WAIT` seconds (default 5) while another process has the store."""
     from nanoflow.runtime.store.errors import StoreInUse
 
     deadline = time.monotonic() + _store_wait()
     said = False
     while True:
         try:
-            await runtime.open()
-            return
+            return await make().open()
         except StoreInUse as error:
             if time.monotonic() >= deadline:
                 raise
@@ -219,11 +259,20 @@ async def _run(
     settings: dict[str, Any],
     sources: dict[str, SourceFile],
 ) -> int:
+    from nanoflow.api import Runtime
+    from nanoflow.embedded import embedded_link
+    from nanoflow.server.errors import ServerError
+
     info = app.names.callables[qname]
-    runtime = Runtime(app, store=store, host=ConsoleHost(), **settings)
+    host = ConsoleHost()
+
+    def make() -> Runtime:
+        link = embedded_link(app, store) if settings["server"] is None else None
+        return Runtime(app, store=store, host=host, link=link, **settings)
+
     try:
-        await _open(runtime)
-    except StoreError as error:
+        runtime = await _open(make)
+    except (StoreError, ServerError) as error:
         return _usage(str(error), json_out)
     try:
         arguments: dict[str, Any] = {}
@@ -284,7 +333,7 @@ def eval_command(
 async def _eval(
     app: App, flow: str, variables: dict[str, Any], settings: dict[str, Any], json_out: bool
 ) -> int:
-    async with Runtime(app, host=ConsoleHost(), **settings) as runtime:
+    async with Session(app, host=ConsoleHost(), **settings) as runtime:
         info = app.names.callables[flow]
         arguments: dict[str, Any] = {}
         for name, value in variables.items():
@@ -328,7 +377,7 @@ def _check_variables(variables: dict[str, Any]) -> None:
             raise ValueError(f"--var {name}: {error}") from None
 
 
-def _variable(value: Any, type_: t.Type, runtime: Runtime) -> Any:
+def _variable(value: Any, type_: t.Type, runtime: Session) -> Any:
     if isinstance(type_, t.ObjectType):
         return _object(value, type_.entity, runtime)
     if isinstance(type_, t.ListType):
@@ -336,7 +385,7 @@ def _variable(value: Any, type_: t.Type, runtime: Runtime) -> Any:
     return json_to_value(value, type_, runtime.names, runtime.ctx.timezone)
 
 
-def _object(value: Any, entity: str, runtime: Runtime) -> MxObject:
+def _object(value: Any, entity: str, runtime: Session) -> MxObject:
     info = runtime.names.entities[entity]
     members = {}
     for key, raw in value.items():
@@ -374,13 +423,31 @@ async def _show_store(app: App, path: Path, json_out: bool) -> int:
         device: Store = await DeviceStore.open(path, app, read_only=True)
     except StoreError as error:
         return _usage(str(error), json_out)
+    from nanoflow.runtime.sync.engine import stored_failures
+    from nanoflow.runtime.sync.login import CachedSession
+
     try:
         summary = await device.summary()
         pending = await device.pending_changes()
+        session = CachedSession.from_meta(await device.get_meta("session"))
+        last_sync = await device.get_meta("last_sync")
+        failures = await stored_failures(device)  # type: ignore[arg-type]
     finally:
         await device.close()
+    bound = None
+    if session is not None:
+        bound = {
+            "user": session.user_name,
+            "user_id": session.user_id,
+            "server": session.server,
+            "server_id": session.server_id,
+            "device_id": session.device_id,
+        }
     if json_out:
         document = {
+            "session": bound,
+            "last_sync": last_sync,
+            "failures": failures,
             "entities": summary,
             "pending": [
                 {
@@ -399,5 +466,41 @@ async def _show_store(app: App, path: Path, json_out: bool) -> int:
         table.add_column(column, justify="left" if column == "entity" else "right")
     for entity, counts in sorted(summary.items()):
         table.add_row(entity, *(str(counts[k]) for k in ("objects", "new", "changed", "deleted")))
-    Console(highlight=False).print(table)
+    out = Console(highlight=False)
+    out.print(table)
+    if bound is not None:
+        out.print(
+            f"user {bound['user']} on server {bound['server']} (id {bound['server_id']})",
+            markup=False,
+        )
+    out.print(_last_sync_line(last_sync), markup=False)
+    if failures:
+        out.print(
+            f"{len(failures)} change(s) refused by the server (kept there as "
+            "System.SynchronizationFailure):",
+            markup=False,
+        )
+        for failure in failures:
+            out.print(
+                f"  {failure.get('entity')} {failure.get('id')} ({failure.get('kind')}): "
+                f"{failure.get('reason')}",
+                markup=False,
+            )
     return OK
+
+
+def _last_sync_line(stamp: Any) -> str:
+    """`last sync: <when> (<mode>, <seconds>), <counts>` or that there was none."""
+    if not isinstance(stamp, dict):
+        return "last sync: never"
+    from datetime import UTC, datetime
+
+    from nanoflow.cli_progress import size
+
+    when = datetime.fromtimestamp(float(stamp.get("at", 0)), UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        f"last sync: {when} UTC ({stamp.get('mode')}, {stamp.get('seconds')} s): "
+        f"{stamp.get('uploaded', 0)} uploaded, {stamp.get('failed', 0)} refused, "
+        f"{stamp.get('downloaded', 0)} downloaded, {stamp.get('removed', 0)} removed, "
+        f"{size(int(stamp.get('bytes', 0)))}"
+    )

@@ -462,14 +462,14 @@ class FlowGen:
         self.emit(f"await _rt.host.log({level}, {node}, _text(_ctx, {self.expr(s.text)}))")
 
     def _SyncAll(self, s: ir.SyncAll) -> None:
-        self.emit("await _rt.synchronize('all', [])")
+        self.emit("await _rt.run_synchronization('all', [])")
 
     def _SyncUnsynchronized(self, s: ir.SyncUnsynchronized) -> None:
-        self.emit("await _rt.synchronize('unsynchronized', [])")
+        self.emit("await _rt.run_synchronization('unsynchronized', [])")
 
     def _SyncSelected(self, s: ir.SyncSelected) -> None:
         items = ", ".join(self.expr(item) for item in s.items)
-        self.emit(f"await _rt.synchronize('selected', [{items}])")
+        self.emit(f"await _rt.run_synchronization('selected', [{items}])")
 
     def _CancelSync(self, s: ir.CancelSync) -> None:
         self.emit("await _rt.cancel_synchronization()")

@@ -30,3 +30,7 @@ class Host:
 
     async def log(self, level: str, node: str | None, text: str) -> None:
         self._write(f"[log {level}{' ' + node if node else ''}] {text}")
+
+    async def sync_progress(self, progress: Any) -> None:
+        """Where a running synchronization is (a `Progress`: phase, entity, done/total,
+        bytes); the default shows nothing. The CLI draws a progress bar on a terminal."""

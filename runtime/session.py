@@ -105,12 +105,19 @@ class Session:
             from nanoflow.runtime.store.store import DeviceStore
 
             self.store = await DeviceStore.open(self.store_path, self.app)
-        user = MxObject("System.User", self.user_id, {"Name": self.user_name, "Active": True})
+        self.start_user(self.user_id, self.user_name)
+        return self
+
+    def start_user(self, user_id: str, name: str) -> None:
+        """The user flows run as (`[%CurrentUser%]`, owner of new objects)."""
+        if self.current_user is not None:
+            self.objects.pop(self.current_user.id, None)
+        self.user_id, self.user_name = user_id, name
+        user = MxObject("System.User", user_id, {"Name": name, "Active": True})
         user.new = False
         self.objects[user.id] = user
         self.current_user = user
         self.ctx.current_user = user
-        return self
 
     async def close(self) -> None:
         if self.store is not None and self._owns_store:
@@ -208,7 +215,8 @@ class Session:
     async def call_microflow(self, name: str, arguments: dict[str, Any]) -> Any:
         return await self.microflows.call_microflow(self, name, arguments)
 
-    async def synchronize(self, mode: str, items: list[Any]) -> None:
+    async def run_synchronization(self, mode: str, items: list[Any]) -> None:
+        """The synchronize activities: `all`, `unsynchronized` or `selected` objects."""
         await self.sync.synchronize(self, mode, items)
 
     async def cancel_synchronization(self) -> None:

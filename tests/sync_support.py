@@ -31,7 +31,7 @@ class Device:
     sync: DeviceSync
 
     async def synchronize(self, mode: str = "all", items: list[Any] | None = None) -> None:
-        await self.session.synchronize(mode, items or [])
+        await self.session.run_synchronization(mode, items or [])
 
 
 @dataclass

@@ -65,9 +65,9 @@ def check_name(name: str) -> str:
     return unicodedata.normalize("NFC", name)
 
 
-def check_roles(app: App, roles: list[str]) -> tuple[str, ...]:
+def check_roles(app: App, roles: list[str], require_role: bool = True) -> tuple[str, ...]:
     """Qualified role names of the app (`Sales.User`), with a did-you-mean for a typo."""
-    if not roles:
+    if not roles and require_role:
         raise UserError("give the user at least one role (`--role Module.Role`)")
     known = sorted(app.names.roles)
     for role in roles:
@@ -129,11 +129,17 @@ class Users:
         return User(row[0], row[1], tuple(json.loads(row[2])), row[3], bool(row[4]), int(row[5]))
 
     async def add(
-        self, name: str, password: str, roles: list[str], time_zone: str | None = None
+        self,
+        name: str,
+        password: str,
+        roles: list[str],
+        time_zone: str | None = None,
+        require_role: bool = True,
     ) -> User:
-        """Create a user (and its `System.User` object)."""
+        """Create a user (and its `System.User` object). `require_role=False` allows a user
+        without roles (the embedded server's user of an app that declares none)."""
         name = check_name(name)
-        role_names = check_roles(self.db.app, roles)
+        role_names = check_roles(self.db.app, roles, require_role)
         zone = check_time_zone(time_zone)
         hashed = await asyncio.to_thread(hash_password, check_password(password))
         user_id = str(uuid.uuid4())

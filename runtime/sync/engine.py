@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from nanoflow.runtime.store import sync
 from nanoflow.runtime.store.sync import Outgoing, ServerObject, Settled
+from nanoflow.runtime.sync.errors import SyncError
+from nanoflow.runtime.sync.microflows import decode_result, encode_arguments
 from nanoflow.runtime.sync.transport import Outcome, SyncTransport
 from nanoflow.runtime.values import MendixError, MxObject
 
@@ -31,13 +33,15 @@ SIMULTANEOUS = (
 CANCELLED = "The synchronization was cancelled."
 PAGE_SIZE = 5000
 DOWNLOADED_MODES = ("all", "by_xpath")
+KEPT_FAILURES = 1000
+"""How many refused changes the device remembers (newest first) for `rt.failures()`."""
 
 
 @dataclass(slots=True)
 class Progress:
-    """Where a synchronization is: `phase` (`upload`, `files`, `download`, `refresh`,
-    `done`), the entity being downloaded, objects done and expected (None: not known yet),
-    bytes moved."""
+    """Where a synchronization is: `phase` (`start`, `upload`, `files`, `download`,
+    `refresh`, then `done` or `failed`), the entity being downloaded, objects done and
+    expected (None: not known yet), bytes moved so far by this synchronization."""
 
     phase: str
     entity: str | None = None
@@ -57,7 +61,21 @@ class SyncReport:
     failed: int = 0
     downloaded: int = 0
     removed: int = 0
-    failures: list[dict[str, str]] = field(default_factory=list)
+    bytes: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def stamp(self) -> dict[str, Any]:
+        """The report as the store's meta keeps it (`last_sync`)."""
+        return {
+            "mode": self.mode,
+            "at": self.started,
+            "seconds": round(self.seconds, 3),
+            "uploaded": self.uploaded,
+            "failed": self.failed,
+            "downloaded": self.downloaded,
+            "removed": self.removed,
+            "bytes": self.bytes,
+        }
 
 
 ProgressCallback = Callable[[Progress], Awaitable[None] | None]
@@ -81,6 +99,7 @@ class DeviceSync:
         self.last: SyncReport | None = None
         self._running = False
         self._cancelled = False
+        self._bytes_base = 0
 
     @property
     def running(self) -> bool:
@@ -95,7 +114,9 @@ class DeviceSync:
         self._running = True
         self._cancelled = False
         report = SyncReport(mode, time.time())
+        self._bytes_base = self._bytes()
         try:
+            await self._progress(Progress("start"))
             await self._resume(session, report)
             if mode == "selected":
                 await self._selected(session, items, report)
@@ -103,12 +124,33 @@ class DeviceSync:
                 await self._upload(session, await self._outgoing(session), report)
                 if mode == "all":
                     await self._download(session, report)
-                    await self.store.set_meta("last_sync", _stamp(report))
             report.seconds = time.time() - report.started
+            report.bytes = self._bytes() - self._bytes_base
             self.last = report
+            await self._record(report)
             await self._progress(Progress("done", done=report.downloaded))
+        except BaseException:
+            await self._progress(Progress("failed"))
+            raise
         finally:
             self._running = False
+
+    def _bytes(self) -> int:
+        """Bytes moved by the transport so far (when it counts them)."""
+        sent = getattr(self.transport, "bytes_sent", 0)
+        received = getattr(self.transport, "bytes_received", 0)
+        return int(sent) + int(received)
+
+    async def _record(self, report: SyncReport) -> None:
+        """Keep the report (`last_sync`; `full_sync` for `all`) in the store's meta."""
+        values: dict[str, Any] = {"last_sync": report.stamp()}
+        if report.mode == "all":
+            values["full_sync"] = report.stamp()
+        await self.store.set_meta_many(values)
+
+    async def failures(self) -> list[dict[str, Any]]:
+        """The refused changes the device knows of (`stored_failures`)."""
+        return await stored_failures(self.store)
 
     async def cancel(self, session: Session) -> None:
         """`cancel synchronization`: the running one stops at its next safe point."""
@@ -133,7 +175,19 @@ class DeviceSync:
         raise MendixError("`synchronize to device` runs in microflows on the sync server")
 
     async def call_microflow(self, session: Session, name: str, arguments: dict[str, Any]) -> Any:
-        return await self.transport.call_microflow(name, arguments)
+        """Run a microflow on the server (a `MicroflowCaller`): primitive arguments and result;
+        what it sent with `synchronize to device` is applied to the store and refreshed in
+        memory."""
+        info = session.app.find_flow(name)
+        if info is None:
+            raise MendixError(f"unknown microflow `{name}`")
+        answer = await self.transport.call_microflow(
+            info.qname, encode_arguments(info, arguments)
+        )
+        if answer.to_device or answer.removed:
+            applied = await sync.apply_page(self.store, answer.to_device, answer.removed)
+            session.refresh(self._stored(applied.written), applied.removed)
+        return decode_result(info, answer.result)
 
     # ---- steps -----------------------------------------------------------------------------
 
@@ -143,6 +197,7 @@ class DeviceSync:
             raise MendixError(CANCELLED)
 
     async def _progress(self, progress: Progress) -> None:
+        progress.bytes = self._bytes() - self._bytes_base
         callback = self.on_progress
         if callback is not None:
             result = callback(progress)
@@ -199,7 +254,7 @@ class DeviceSync:
                 await self.transport.put_file(change.id, data)
             except MendixError:
                 await self.transport.put_file(change.id, data)
-            await self._progress(Progress("files", done=1, bytes=len(data)))
+            await self._progress(Progress("files", done=1))
 
     async def _settle(
         self,
@@ -210,14 +265,23 @@ class DeviceSync:
     ) -> None:
         by_id = {o.id: o for o in outcomes}
         settled = []
+        failures_before = len(report.failures)
         for change in changes:
             outcome = by_id.get(change.id)
             if outcome is None:
-                raise MendixError(f"the server's answer does not mention object {change.id}")
+                raise SyncError(
+                    f"the sync server's answer does not mention uploaded object {change.id}"
+                )
             if outcome.status == "failed":
                 report.failed += 1
                 report.failures.append(
-                    {"id": change.id, "entity": change.entity, "reason": outcome.reason or ""}
+                    {
+                        "id": change.id,
+                        "entity": change.entity,
+                        "kind": change.kind,
+                        "reason": outcome.reason or "",
+                        "at": time.time(),
+                    }
                 )
             else:
                 report.uploaded += 1
@@ -225,6 +289,10 @@ class DeviceSync:
         removed = await sync.settle(self.store, settled, clear_meta="upload")
         written = [s.state for s in settled if s.state is not None]
         session.refresh(self._stored(written), removed)
+        refused = report.failures[failures_before:]
+        if refused:
+            kept = [*reversed(refused), *await self.failures()]
+            await self.store.set_meta("failures", kept[:KEPT_FAILURES])
 
     def _stored(self, objects: Iterable[ServerObject]) -> list[tuple[str, dict[str, Any]]]:
         """Each object's member values as now stored (members not sent are empty)."""
@@ -304,6 +372,7 @@ class DeviceSync:
         unchanged = [i for i in objects if i not in {c.id for c in changes}]
         if unchanged:
             self._check_cancelled()
+            await self._progress(Progress("refresh", total=len(unchanged)))
             refreshed = await self.transport.refresh(unchanged)
             applied = await sync.apply_page(self.store, refreshed.objects, refreshed.gone)
             session.refresh(self._stored(applied.written), applied.removed)
@@ -311,12 +380,8 @@ class DeviceSync:
             report.removed += len(applied.removed)
 
 
-def _stamp(report: SyncReport) -> dict[str, Any]:
-    return {
-        "at": report.started,
-        "seconds": round(time.time() - report.started, 3),
-        "uploaded": report.uploaded,
-        "failed": report.failed,
-        "downloaded": report.downloaded,
-        "removed": report.removed,
-    }
+async def stored_failures(store: DeviceStore) -> list[dict[str, Any]]:
+    """The refused changes that the store's uploads reported, newest first: `id`, `entity`,
+    `kind` (`new`, `changed`, `deleted`), `reason`, `at` (seconds since the epoch)."""
+    kept = await store.get_meta("failures")
+    return [f for f in kept if isinstance(f, dict)] if isinstance(kept, list) else []

@@ -4,52 +4,60 @@ with an in-process transport, the embedded server.
 Bodies are the wire models of `nanoflow.protocol`; member values are converted with
 `runtime/wire.py` by the entity's layout. Transient failures (no connection, timeouts, 5xx)
 are retried with backoff a bounded number of times; authentication failures are not.
-Everything that goes wrong becomes a `MendixError` with a clear message, which flows'
-error handlers receive.
+Everything that goes wrong becomes a `SyncError` (a `MendixError`) with a clear message, which
+flows' error handlers receive.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
-import orjson
 from pydantic import ValidationError
 
-from nanoflow.protocol.auth import LoginAnswer, LoginRequest
+from nanoflow.protocol.auth import LoginAnswer, LoginRequest, SessionAnswer
 from nanoflow.protocol.sync import (
     DownloadPage,
     MicroflowCall,
     MicroflowResult,
     ObjectChange,
     ObjectState,
+    ReferenceSetChange,
     RefreshAnswer,
     RefreshRequest,
-    ReferenceSetChange,
     UploadAnswer,
     UploadRequest,
 )
 from nanoflow.protocol.wire import API_PREFIX
 from nanoflow.runtime.store.schema import Schema
 from nanoflow.runtime.store.sync import Outgoing, ServerObject
-from nanoflow.runtime.sync.transport import Outcome, Page, Refreshed
-from nanoflow.runtime.values import MendixError
+from nanoflow.runtime.sync.errors import (
+    AUTH_CODES,
+    RELOGIN_CODES,
+    AuthenticationFailed,
+    ServerUnreachable,
+    SyncError,
+)
+from nanoflow.runtime.sync.transport import MicroflowAnswer, Outcome, Page, Refreshed
 from nanoflow.runtime.wire import WireError, from_wire, member_kinds, to_wire
 
 RETRIES = 3
 BACKOFF_S = 0.2
 TIMEOUT_S = 30.0
 
-
-class ServerUnreachable(MendixError):
-    """No connection, a timeout, or a server error that retrying did not cure."""
+Relogin = Callable[[], Awaitable[None]]
 
 
 class HttpTransport:
-    """The sync endpoints of one server for one logged-in user."""
+    """The sync endpoints of one server for one logged-in user.
+
+    `client` is an `httpx.AsyncClient` whose `base_url` is the server (for the embedded server,
+    one with an in-process transport). `relogin`, when given, logs in again (with the password
+    the runtime was given) when the server says the token expired or was revoked; the request
+    is then sent once more with the new token."""
 
     def __init__(
         self,
@@ -57,11 +65,15 @@ class HttpTransport:
         schema: Schema,
         token: str | None = None,
         retries: int = RETRIES,
+        relogin: Relogin | None = None,
     ) -> None:
         self.client = client
         self.schema = schema
         self.token = token
         self.retries = retries
+        self.relogin = relogin
+        self.bytes_received = 0
+        self.bytes_sent = 0
         self._kinds: dict[str, dict[str, tuple[str, str | None]]] = {}
 
     # ---- requests ----------------------------------------------------------------------------
@@ -74,9 +86,41 @@ class HttpTransport:
         body: bytes | None = None,
         params: Any = None,
         content_type: str = "application/json",
+        idempotent: bool = True,
+        authenticated: bool = True,
+    ) -> httpx.Response:
+        """Send a request; retry transient failures (only where repeating it is safe: always
+        when the request never left, otherwise when `idempotent`), log in again once on an
+        expired token."""
+        relogged = False
+        while True:
+            try:
+                return await self._send(
+                    method, path, body, params, content_type, idempotent, authenticated
+                )
+            except AuthenticationFailed as error:
+                if (
+                    relogged
+                    or not authenticated
+                    or self.relogin is None
+                    or error.code not in RELOGIN_CODES
+                ):
+                    raise
+                relogged = True
+                await self.relogin()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        params: Any,
+        content_type: str,
+        idempotent: bool,
+        authenticated: bool,
     ) -> httpx.Response:
         headers = {"content-type": content_type}
-        if self.token is not None:
+        if authenticated and self.token is not None:
             headers["authorization"] = f"Bearer {self.token}"
         url = f"{API_PREFIX}{path}"
         attempt = 0
@@ -84,56 +128,69 @@ class HttpTransport:
             attempt += 1
             try:
                 response = await self.client.request(
-                    method,
-                    url,
-                    content=body,
-                    params=params,
-                    headers=headers,
-                    timeout=TIMEOUT_S,
+                    method, url, content=body, params=params, headers=headers, timeout=TIMEOUT_S
                 )
-            except (httpx.TransportError, httpx.TimeoutException) as error:
-                if attempt > self.retries:
+            except httpx.HTTPError as error:
+                never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+                if attempt > self.retries or not (idempotent or never_sent):
                     raise ServerUnreachable(
-                        f"the sync server cannot be reached ({type(error).__name__}: {error})"
-                    ) from error
+                        f"the sync server at {self.client.base_url} cannot be reached "
+                        f"({_describe(error)})"
+                    ) from None
             else:
-                if response.status_code < 500 or attempt > self.retries:
+                self.bytes_sent += len(body or b"")
+                self.bytes_received += len(response.content)
+                if response.status_code < 500 or attempt > self.retries or not idempotent:
                     return self._checked(response)
             await asyncio.sleep(BACKOFF_S * 2 ** (attempt - 1) * (0.5 + random.random()))
 
     @staticmethod
     def _checked(response: httpx.Response) -> httpx.Response:
-        if response.status_code < 400:
+        status = response.status_code
+        if status < 400:
             return response
-        message = response.text[:500]
+        message, code = response.text[:300].strip() or response.reason_phrase, ""
         try:
-            message = response.json()["error"]["message"]
+            error = response.json()["error"]
+            message, code = str(error["message"]), str(error["code"])
         except (ValueError, KeyError, TypeError):
             pass
-        if response.status_code in (401, 403):
-            raise MendixError(f"the sync server refused the request: {message}")
-        if response.status_code >= 500:
-            raise ServerUnreachable(f"the sync server failed ({response.status_code}): {message}")
-        raise MendixError(
-            f"the sync server refused the request ({response.status_code}): {message}"
-        )
+        if status in (401, 403) and code in AUTH_CODES:
+            raise AuthenticationFailed(
+                f"the sync server refused the login or token: {message}", code, status
+            )
+        if status >= 500:
+            raise ServerUnreachable(f"the sync server failed ({status}): {message}", code, status)
+        raise SyncError(f"the sync server refused the request ({status}): {message}", code, status)
 
     @staticmethod
     def _parse(model: Any, response: httpx.Response) -> Any:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as error:
-            raise MendixError(
-                f"the sync server's answer does not parse: {error.errors()[0]['msg']}"
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            raise SyncError(
+                f"the sync server's answer does not parse: {where + ': ' if where else ''}"
+                f"{first['msg']}"
             ) from None
 
     # ---- login -------------------------------------------------------------------------------
 
     async def login(self, user: str, password: str, device_id: str | None) -> LoginAnswer:
+        """Log in (POST /login); the answer's token is used from then on."""
         body = LoginRequest(user=user, password=password, device_id=device_id)
-        response = await self._request("POST", "/login", body=body.model_dump_json().encode())
+        response = await self._request(
+            "POST", "/login", body=body.model_dump_json().encode(), authenticated=False
+        )
         answer: LoginAnswer = self._parse(LoginAnswer, response)
         self.token = answer.token
+        return answer
+
+    async def session(self) -> SessionAnswer:
+        """Who the token's bearer is (GET /session): checks a cached session."""
+        response = await self._request("GET", "/session")
+        answer: SessionAnswer = self._parse(SessionAnswer, response)
         return answer
 
     # ---- upload ------------------------------------------------------------------------------
@@ -172,7 +229,7 @@ class HttpTransport:
         response = await self._request("POST", "/upload", body=body.encode())
         answer: UploadAnswer = self._parse(UploadAnswer, response)
         return [
-            Outcome(o.id, o.status, o.reason, self._object(o.state) if o.state else None)
+            Outcome(o.id, o.status, o.reason, self.server_object(o.state) if o.state else None)
             for o in answer.outcomes
         ]
 
@@ -205,7 +262,7 @@ class HttpTransport:
                     values[member] = read(value)
                 result.append(ServerObject(object_id, entity, version, values))
         except (WireError, ValueError, TypeError) as error:
-            raise MendixError(f"the sync server's answer does not parse: {error}") from None
+            raise SyncError(f"the sync server's answer does not parse: {error}") from None
         return result
 
     def _column_reader(self, entity: str, column: str) -> tuple[str | None, Any, str | None]:
@@ -231,9 +288,10 @@ class HttpTransport:
         body = RefreshRequest(ids=list(ids)).model_dump_json().encode()
         response = await self._request("POST", "/refresh", body=body)
         answer: RefreshAnswer = self._parse(RefreshAnswer, response)
-        return Refreshed([self._object(o) for o in answer.objects], list(answer.gone))
+        return Refreshed([self.server_object(o) for o in answer.objects], list(answer.gone))
 
-    def _object(self, state: ObjectState) -> ServerObject:
+    def server_object(self, state: ObjectState) -> ServerObject:
+        """An object state of an answer in runtime values."""
         kinds = self._member_kinds(state.entity)
         values: dict[str, Any] = {}
         try:
@@ -246,7 +304,7 @@ class HttpTransport:
             for member, targets in state.reference_sets.items():
                 values[member] = tuple(targets)
         except WireError as error:
-            raise MendixError(f"the sync server's answer does not parse: {error}") from None
+            raise SyncError(f"the sync server's answer does not parse: {error}") from None
         return ServerObject(state.id, state.entity, state.version, values)
 
     def _member_kinds(self, entity: str) -> dict[str, tuple[str, str | None]]:
@@ -266,11 +324,19 @@ class HttpTransport:
         response = await self._request("GET", f"/files/{object_id}")
         return response.content if response.status_code != 204 else None
 
-    async def call_microflow(self, name: str, arguments: dict[str, Any]) -> Any:
+    async def call_microflow(self, name: str, arguments: dict[str, Any]) -> MicroflowAnswer:
+        """Run a microflow on the server with wire-encoded arguments. Never repeated once
+        sent: a microflow is not idempotent."""
         body = MicroflowCall(arguments=arguments).model_dump_json().encode()
-        response = await self._request("POST", f"/microflows/{name}", body=body)
-        result: MicroflowResult = self._parse(MicroflowResult, response)
-        return result
+        response = await self._request(
+            "POST", f"/microflows/{name}", body=body, idempotent=False
+        )
+        answer: MicroflowResult = self._parse(MicroflowResult, response)
+        return MicroflowAnswer(
+            answer.result,
+            [self.server_object(o) for o in answer.to_device],
+            list(answer.removed_from_device),
+        )
 
 
 def _nullable(kind: str, enum: str | None) -> Any:
@@ -280,5 +346,7 @@ def _nullable(kind: str, enum: str | None) -> Any:
     return read
 
 
-def dumps(value: Any) -> bytes:
-    return orjson.dumps(value)
+def _describe(error: httpx.HTTPError) -> str:
+    text = str(error).strip()
+    kind = type(error).__name__
+    return f"{kind}: {text}" if text else kind

@@ -48,6 +48,16 @@ class Refreshed:
     gone: list[str]
 
 
+@dataclass(slots=True)
+class MicroflowAnswer:
+    """A microflow's result as a wire value, and what its `synchronize to device` sent: objects
+    to put on the device and ids to take off it."""
+
+    result: Any
+    to_device: list[ServerObject] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
 class SyncTransport(Protocol):
     """The sync endpoints, seen from the device."""
 
@@ -70,5 +80,5 @@ class SyncTransport(Protocol):
     async def get_file(self, object_id: str) -> bytes | None:
         """The contents of a file object (None when it has none)."""
 
-    async def call_microflow(self, name: str, arguments: dict[str, Any]) -> Any:
-        """Run a microflow for this user; its primitive result."""
+    async def call_microflow(self, name: str, arguments: dict[str, Any]) -> MicroflowAnswer:
+        """Run a microflow for this user with wire-encoded arguments."""
