@@ -294,25 +294,44 @@ class ExprGen:
 
     def iteration(self, name: str, first: str, args: tuple[ir.Expr | ir.SortKey, ...]) -> str:
         """List functions with an expression over `$currentObject`, as comprehensions (which
-        may `await` association steps inside the generated async function)."""
+        may `await` association steps inside the generated async function).
+
+        Each call gets its own Python names for `$currentObject` and `$currentResult`, so a
+        nested call shadows the outer one's only inside its own expression. A list operand that
+        binds temporaries (`:=`) is evaluated before the comprehension: Python forbids `:=` in
+        a comprehension's iterable."""
         body_expr = args[2] if name == "reduce" else args[1]
         assert not isinstance(body_expr, ir.SortKey)
-        body = (
-            self.boolean(body_expr, f"the condition of `{name}`")
-            if name != "reduce"
-            else (self.gen(body_expr))
-        )
-        loop = f"for v_currentObject in _live({first})"
+        items = first
+        hoisted = ""
+        if ":=" in first:
+            items = self.temp()
+            hoisted = f"({items} := {first}), "
+        obj = self.temp()
+        frame = {"currentObject": obj}
+        result = self.temp() if name == "reduce" else ""
+        init = ""
+        if name == "reduce":
+            initial = args[1]
+            assert not isinstance(initial, ir.SortKey)
+            init = self.gen(initial)  # outside the frame: `$currentResult` there is the outer one
+            frame["currentResult"] = result
+        self.aliases.append(frame)
+        try:
+            body = (
+                self.gen(body_expr)
+                if name == "reduce"
+                else self.boolean(body_expr, f"the condition of `{name}`")
+            )
+        finally:
+            self.aliases.pop()
+        loop = f"for {obj} in _live({items})"
         if name == "filterWhere":
-            return f"[v_currentObject {loop} if {body}]"
-        if name == "findWhere":
-            return f"_first([v_currentObject {loop} if {body}])"
-        if name in ("all", "any"):
-            return f"{name}([{body} {loop}])"
-        initial = args[1]
-        assert not isinstance(initial, ir.SortKey)
-        init = self.gen(initial)
-        return (
-            f"((v_currentResult := {init}), [(v_currentResult := {body}) {loop}], "
-            "v_currentResult)[2]"
-        )
+            found = f"[{obj} {loop} if {body}]"
+        elif name == "findWhere":
+            found = f"_first([{obj} {loop} if {body}])"
+        elif name in ("all", "any"):
+            found = f"{name}([{body} {loop}])"
+        else:
+            return f"({hoisted}({result} := {init}), [({result} := {body}) {loop}], {result})[-1]"
+        return f"({hoisted}{found})[-1]" if hoisted else found
