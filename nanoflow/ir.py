@@ -612,14 +612,16 @@ Stmt: TypeAlias = (
 # ---- declarations ---------------------------------------------------------------------------
 
 
-class EnumValue(Node):
+class EnumValueDecl(Node):
+    """One value of an enumeration declaration, with its caption: `Placed 'Placed order'`."""
+
     name: Ident
     caption: str
 
 
 class Enumeration(Node):
     name: Ident
-    values: tuple[EnumValue, ...]
+    values: tuple[EnumValueDecl, ...]
 
 
 class Attribute(Node):

@@ -32,8 +32,8 @@ class DeclarationLowering(LoweringBase):
             span=self._span(c[0], c[1]), name=self._ident(c[1]), values=values
         )
 
-    def enum_value(self, c: list[Any]) -> ir.EnumValue:
-        return ir.EnumValue(
+    def enum_value(self, c: list[Any]) -> ir.EnumValueDecl:
+        return ir.EnumValueDecl(
             span=self._span(c[0], c[1]), name=self._ident(c[0]), caption=unquote(c[1])
         )
 

@@ -34,9 +34,9 @@ from nanoflow.server.limits import DEFAULT_MAX_BODY, BodyLimit
 from nanoflow.server.microflows import call_microflow
 from nanoflow.server.routes_sync import sync_router
 from nanoflow.server.sessions import (
+    Authenticated,
     Clock,
     LoginFailed,
-    Session,
     Sessions,
     Unauthenticated,
     UserInactive,
@@ -58,7 +58,7 @@ def _sessions(request: Request) -> Sessions:
 async def authenticated(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-) -> Session:
+) -> Authenticated:
     """The caller's session, from its bearer token; 401 with the reason otherwise."""
     header = request.headers.get("authorization")
     if header is None:
@@ -119,7 +119,7 @@ def create_app(
 
     @router.get("/session", response_model=SessionAnswer, summary="Who the token's bearer is")
     async def session(
-        request: Request, current: Annotated[Session, Depends(authenticated)]
+        request: Request, current: Annotated[Authenticated, Depends(authenticated)]
     ) -> SessionAnswer:
         return _sessions(request).answer(current)
 
@@ -132,7 +132,7 @@ def create_app(
     async def microflow(
         name: str,
         body: MicroflowCall,
-        current: Annotated[Session, Depends(authenticated)],
+        current: Annotated[Authenticated, Depends(authenticated)],
     ) -> MicroflowResult:
         return await call_microflow(db, Caller.of(current.user, app), name, body)
 

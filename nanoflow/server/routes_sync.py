@@ -24,14 +24,14 @@ from nanoflow.server.access import AccessRules, UserAccess
 from nanoflow.server.database import ServerDatabase
 from nanoflow.server.downloads import MAX_PAGE, Downloads
 from nanoflow.server.http_errors import ApiError
-from nanoflow.server.sessions import Session
+from nanoflow.server.sessions import Authenticated
 from nanoflow.server.states import object_state
 from nanoflow.server.store import ServerStore
 from nanoflow.server.uploads import Uploads, payload_hash
 
 
 def sync_router(
-    app: App, db: ServerDatabase, authenticated: Callable[..., Awaitable[Session]]
+    app: App, db: ServerDatabase, authenticated: Callable[..., Awaitable[Authenticated]]
 ) -> APIRouter:
     """The sync endpoints of one app's server (`authenticated`: the bearer-token dependency)."""
     program = Program.of(app)
@@ -42,7 +42,9 @@ def sync_router(
 
     @router.post("/upload", response_model=UploadAnswer, summary="Upload committed changes")
     async def upload(
-        body: UploadRequest, request: Request, caller: Annotated[Session, Depends(authenticated)]
+        body: UploadRequest,
+        request: Request,
+        caller: Annotated[Authenticated, Depends(authenticated)],
     ) -> UploadAnswer:
         if body.device_id != caller.device_id:
             raise ApiError(
@@ -53,7 +55,7 @@ def sync_router(
     @router.get("/download/{entity}", response_model=DownloadPage, summary="One page of an entity")
     async def download(
         entity: str,
-        caller: Annotated[Session, Depends(authenticated)],
+        caller: Annotated[Authenticated, Depends(authenticated)],
         cursor: Annotated[str | None, Query(max_length=4096)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 5000,
     ) -> Response:
@@ -62,13 +64,15 @@ def sync_router(
 
     @router.post("/refresh", response_model=RefreshAnswer, summary="Selected objects")
     async def refresh(
-        body: RefreshRequest, caller: Annotated[Session, Depends(authenticated)]
+        body: RefreshRequest, caller: Annotated[Authenticated, Depends(authenticated)]
     ) -> RefreshAnswer:
         return await downloads.refresh(caller.user, list(body.ids))
 
     @router.put("/files/{object_id}", status_code=204, summary="Store file contents")
     async def put_file(
-        object_id: ObjectId, request: Request, caller: Annotated[Session, Depends(authenticated)]
+        object_id: ObjectId,
+        request: Request,
+        caller: Annotated[Authenticated, Depends(authenticated)],
     ) -> Response:
         data = await request.body()
         async with db.write() as conn:
@@ -89,7 +93,7 @@ def sync_router(
 
     @router.get("/files/{object_id}", summary="File contents")
     async def get_file(
-        object_id: ObjectId, caller: Annotated[Session, Depends(authenticated)]
+        object_id: ObjectId, caller: Annotated[Authenticated, Depends(authenticated)]
     ) -> Response:
         async with db.read() as conn:
             store = ServerStore(db, conn)

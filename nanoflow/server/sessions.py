@@ -46,7 +46,7 @@ class Unauthenticated(Exception):
 
 
 @dataclass(frozen=True)
-class Session:
+class Authenticated:
     """The authenticated caller of one request."""
 
     user: User
@@ -66,7 +66,7 @@ class Sessions:
         """The user's roles that the app still declares."""
         return [r for r in user.roles if r in self.db.app.names.roles]
 
-    def answer(self, session: Session) -> SessionAnswer:
+    def answer(self, session: Authenticated) -> SessionAnswer:
         user = session.user
         return SessionAnswer(
             user_id=user.id,
@@ -112,10 +112,10 @@ class Sessions:
         token, expires = issue_token(
             self.db.signing_key, user.id, device_id, user.generation, self.clock()
         )
-        session = self.answer(Session(user, device_id, expires))
+        session = self.answer(Authenticated(user, device_id, expires))
         return LoginAnswer(token=token, **session.model_dump())
 
-    async def authenticate(self, token: str) -> Session:
+    async def authenticate(self, token: str) -> Authenticated:
         """The session of a bearer token; `Unauthenticated` for a forged, malformed, expired
         or revoked one."""
         try:
@@ -142,4 +142,4 @@ class Sessions:
             )
         if not user.active:
             raise Unauthenticated("token_revoked", f"user `{user.name}` is not active")
-        return Session(user, claims.device_id, claims.expires_at)
+        return Authenticated(user, claims.device_id, claims.expires_at)

@@ -41,7 +41,7 @@ from nanoflow.runtime.sync.errors import (
     ServerUnreachable,
     SyncError,
 )
-from nanoflow.runtime.sync.transport import MicroflowAnswer, Outcome, Page, Refreshed
+from nanoflow.runtime.sync.transport import DownloadedPage, MicroflowAnswer, Outcome, Refreshed
 from nanoflow.runtime.wire import WireError, from_wire, member_kinds, to_wire
 
 RETRIES = 3
@@ -235,14 +235,14 @@ class HttpTransport:
 
     # ---- download and refresh ----------------------------------------------------------------
 
-    async def download(self, entity: str, cursor: str | None, limit: int) -> Page:
+    async def download(self, entity: str, cursor: str | None, limit: int) -> DownloadedPage:
         params: dict[str, Any] = {"limit": limit}
         if cursor is not None:
             params["cursor"] = cursor
         response = await self._request("GET", f"/download/{entity}", params=params)
         page: DownloadPage = self._parse(DownloadPage, response)
         objects = self._rows(page)
-        return Page(
+        return DownloadedPage(
             objects, list(page.removed), page.cursor, page.more, page.complete, dict(page.files)
         )
 

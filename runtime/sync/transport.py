@@ -26,7 +26,7 @@ class Outcome:
 
 
 @dataclass(slots=True)
-class Page:
+class DownloadedPage:
     """One page of one entity's download."""
 
     objects: list[ServerObject]
@@ -68,7 +68,7 @@ class SyncTransport(Protocol):
         """Send an upload: a repeat of the same body (same device id and sequence) gets the
         first answer and applies nothing twice."""
 
-    async def download(self, entity: str, cursor: str | None, limit: int) -> Page:
+    async def download(self, entity: str, cursor: str | None, limit: int) -> DownloadedPage:
         """The next page of an offline entity's objects changed since `cursor`."""
 
     async def refresh(self, ids: Sequence[str]) -> Refreshed:
