@@ -469,7 +469,11 @@ class _Translator:
                 entity,
                 alias,
                 lambda text: self.path(
-                    other, 0, entity, alias, lambda needle: self._like_column(node.name, text, needle)
+                    other,
+                    0,
+                    entity,
+                    alias,
+                    lambda needle: self._like_column(node.name, text, needle),
                 ),
             )
         val = self.value(node.value)
@@ -632,7 +636,9 @@ class _Translator:
             exists = f"EXISTS (SELECT 1 FROM {leaf.source} WHERE {leaf.link})"
             return f"NOT {exists}" if op == "=" else exists
         param = self.bind(val, lambda v: _expect("object", _key(v), str))
-        exists = f"EXISTS (SELECT 1 FROM {leaf.source} WHERE {leaf.link} AND {leaf.other} = {param})"
+        exists = (
+            f"EXISTS (SELECT 1 FROM {leaf.source} WHERE {leaf.link} AND {leaf.other} = {param})"
+        )
         return exists if op == "=" else f"NOT {exists}"
 
     def both(self, op: str, lhs: Leaf, rhs: Leaf) -> str:

@@ -437,7 +437,9 @@ class Session:
 
     # ---- refreshing from the server ------------------------------------------------------------
 
-    def refresh(self, objects: Iterable[tuple[str, dict[str, Any]]], removed: Iterable[str]) -> None:
+    def refresh(
+        self, objects: Iterable[tuple[str, dict[str, Any]]], removed: Iterable[str]
+    ) -> None:
         """Objects a synchronization wrote or removed on the device, refreshed in memory: an
         object held here takes the stored values as committed and keeps its uncommitted
         changes on top; a removed one reads as empty in every variable and list (SYNC.md 3.4).

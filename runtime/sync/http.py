@@ -11,6 +11,7 @@ flows' error handlers receive.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -150,11 +151,9 @@ class HttpTransport:
         if status < 400:
             return response
         message, code = response.text[:300].strip() or response.reason_phrase, ""
-        try:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
             error = response.json()["error"]
             message, code = str(error["message"]), str(error["code"])
-        except (ValueError, KeyError, TypeError):
-            pass
         if status in (401, 403) and code in AUTH_CODES:
             raise AuthenticationFailed(
                 f"the sync server refused the login or token: {message}", code, status
