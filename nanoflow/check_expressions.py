@@ -11,6 +11,7 @@ from nanoflow import types as t
 from nanoflow.codes import Code
 from nanoflow.diagnostics import DiagnosticSink
 from nanoflow.functions import (
+    DEPRECATED,
     FUNCTIONS,
     STRING_OVERLOADS,
     Signature,
@@ -502,6 +503,14 @@ class ExpressionChecker:
                 if not isinstance(arg, ir.SortKey):
                     self.check(arg)
             return t.ERROR
+        if name in DEPRECATED:
+            self.sink.warning(
+                Code.DEPRECATED_FUNCTION,
+                f"`{name}` is a deprecated Mendix 7 function; here it works on Decimals",
+                call.name.span,
+                label="deprecated",
+                help=f"use {DEPRECATED[name]}",
+            )
         return self.signature_call(call, signature, None)
 
     def _arity(self, call: ir.FunctionCall, low: int, high: int | None) -> bool:

@@ -102,6 +102,8 @@ class Code(StrEnum):
     # security
     ACCESS_RULE_VARIABLE = "NF601", "access rule XPath uses a variable"
     ACCESS_RULE_TWICE = "NF602", "access rule for an entity twice for one role"
+    # warnings: the app still compiles and runs
+    DEPRECATED_FUNCTION = "NF701", "deprecated Mendix 7 function (Float or Currency)"
 
 
 CODES: dict[str, str] = {code.value: code.summary for code in Code}

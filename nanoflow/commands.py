@@ -86,7 +86,7 @@ def _diagnostics(
     """Compile errors of a command that cannot go on: on standard error, and summed up as the
     JSON document under `--json`."""
     if json_out:
-        count = len(diagnostics)
+        count = sum(1 for d in diagnostics if d.is_error)
         json_error(
             f"the app has {count} problem{'s' if count != 1 else ''}",
             diagnostics=[str(d) for d in diagnostics],
@@ -172,6 +172,8 @@ def run_command(
     by_path = {s.path: s for s in sources}
     if result.app is None:
         return _diagnostics(result.diagnostics, by_path, json_out)
+    if result.diagnostics:  # warnings only: shown, and the flow runs
+        render_all(result.diagnostics, by_path, _stderr())
     app = result.app
     try:
         info = find_flow(app, flow, path)
@@ -326,6 +328,9 @@ def eval_command(
     except CompileError as error:
         source = SourceFile(EXPRESSION_FILE, expression)
         return _diagnostics(error.diagnostics, {EXPRESSION_FILE: source}, json_out)
+    if prepared.warnings:
+        source = SourceFile(EXPRESSION_FILE, expression)
+        render_all(prepared.warnings, {EXPRESSION_FILE: source}, _stderr())
     settings = {"timezone": zone, "rounding": rounding.replace("-", "_")}
     return _until_done(_eval(prepared.app, prepared.flow, parsed, settings, json_out), json_out)
 

@@ -60,6 +60,7 @@ class App:
     sources: dict[str, SourceFile]
     names: NameTable
     expression_types: dict[int, t.Type]
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def modules(self) -> list[str]:
@@ -105,7 +106,16 @@ class CompileResult:
 
     @property
     def ok(self) -> bool:
-        return not self.diagnostics
+        """No errors (warnings may be present)."""
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
 
 
 def compile_sources(sources: Sequence[SourceFile]) -> CompileResult:
@@ -158,12 +168,13 @@ def _compile(sources: Sequence[SourceFile]) -> CompileResult:
 
     diagnostics = sorted(sink.items, key=lambda d: d.sort_key)
     app = None
-    if not diagnostics:
+    if not sink.has_errors:
         app = App(
             files=tuple(parsed),
             sources={s.path: s for s in sources},
             names=names,
             expression_types=expr_types,
+            warnings=tuple(diagnostics),
         )
     return CompileResult(app, diagnostics, timings)
 
@@ -206,7 +217,8 @@ def compile_path(path: str | Path) -> CompileResult:
 
 
 def load(path: str | Path) -> App:
-    """Parse and compile an app; raises `CompileError` with every diagnostic."""
+    """Parse and compile an app; raises `CompileError` with every diagnostic. Warnings do not
+    raise: they are in `App.warnings`."""
     result = compile_path(path)
     if result.app is None:
         raise CompileError(result.diagnostics)

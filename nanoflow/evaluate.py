@@ -7,7 +7,7 @@ and the same compiled code as in flows); diagnostics are mapped back onto the ex
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ class Prepared:
     app: App
     flow: str
     arguments: dict[str, Any]
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 def _type_of_json(value: Any, name: str, entities: list[str]) -> str:
@@ -114,7 +115,15 @@ def _map(diagnostic: Diagnostic, first_line: int, expression: str) -> Diagnostic
             label = f"expected {wanted[0]}"
         else:
             label = f"expected {', '.join(wanted[:-1])} or {wanted[-1]}"
-    return Diagnostic(diagnostic.code, message, mapped, label, diagnostic.help)
+    return Diagnostic(
+        diagnostic.code,
+        message,
+        mapped,
+        label,
+        diagnostic.help,
+        diagnostic.notes,
+        diagnostic.severity,
+    )
 
 
 def _type_text(found: t.Type) -> str | None:
@@ -133,7 +142,7 @@ def prepare(expression: str, variables: dict[str, Any]) -> Prepared:
     """Compile an expression; raises `CompileError` with diagnostics on the expression text."""
     text, first_line = _source(expression, variables, None)
     result = compile_sources([SourceFile("<eval>", text)])
-    if [d.code for d in result.diagnostics] == [Code.VARIABLE_TYPE_UNKNOWN]:
+    if [d.code for d in result.errors] == [Code.VARIABLE_TYPE_UNKNOWN]:
         # the expression is `empty` itself: its value is empty, whatever the type
         text, first_line = _source("empty", variables, None, discard=True)
         result = compile_sources([SourceFile("<eval>", text)])
@@ -151,4 +160,5 @@ def prepare(expression: str, variables: dict[str, Any]) -> Prepared:
         result = compile_sources([SourceFile("<eval>", text)])
     if result.app is None:  # pragma: no cover - the same expression checked above
         raise CompileError(_map(d, first_line, expression) for d in result.diagnostics)
-    return Prepared(result.app, f"{MODULE}.Expression", dict(variables))
+    warnings = [_map(d, first_line, expression) for d in result.warnings]
+    return Prepared(result.app, f"{MODULE}.Expression", dict(variables), warnings)

@@ -124,6 +124,21 @@ for _unit in ("Hours", "Days", "Months", "Years"):
     FUNCTIONS[f"trimTo{_unit}"] = Signature(("T",), T_)
     FUNCTIONS[f"trimTo{_unit}UTC"] = Signature(("T",), T_)
 
+# Mendix 7's Float and Currency functions, deprecated since Decimal replaced those types: they
+# are accepted as Decimal functions, with a warning (NF701) naming the replacement.
+DEPRECATED: dict[str, str] = {
+    "toFloat": "the value itself: numbers are Decimals since Mendix 8",
+    "parseFloat": "`parseDecimal`",
+    "formatFloat": "`formatDecimal`",
+    "floatsEqual": "`abs(a - b) < pow(10, -precision)`",
+    "currenciesEqual": "`abs(a - b) < pow(10, -precision)`",
+}
+FUNCTIONS["toFloat"] = Signature(("N",), t.DECIMAL)
+FUNCTIONS["parseFloat"] = FUNCTIONS["parseDecimal"]
+FUNCTIONS["formatFloat"] = FUNCTIONS["formatDecimal"]
+FUNCTIONS["floatsEqual"] = Signature(("N", "N", "I"), B_)
+FUNCTIONS["currenciesEqual"] = FUNCTIONS["floatsEqual"]
+
 # String functions that share a name with a list function (told apart by the first argument).
 STRING_OVERLOADS: dict[str, Signature] = {
     "find": Signature(("S", "S", "I?"), t.INTEGER),
@@ -184,4 +199,7 @@ def kind_words(kind: str) -> str:
 
 
 def all_function_names() -> list[str]:
-    return sorted(set(FUNCTIONS) | set(STRING_OVERLOADS) | set(LIST_FUNCTIONS))
+    """The functions a did-you-mean may suggest (not the deprecated ones)."""
+    return sorted(
+        (set(FUNCTIONS) - set(DEPRECATED)) | set(STRING_OVERLOADS) | set(LIST_FUNCTIONS)
+    )

@@ -21,7 +21,8 @@ def render(diagnostic: Diagnostic, source: SourceFile | None) -> Text:
     """One diagnostic as rich Text (source line with a caret under the span)."""
     span = diagnostic.span
     out = Text()
-    out.append(f"error[{diagnostic.code}]", style="bold red")
+    colour = "red" if diagnostic.is_error else "yellow"
+    out.append(f"{diagnostic.severity}[{diagnostic.code}]", style=f"bold {colour}")
     out.append(f": {diagnostic.message}\n", style="bold")
     gutter = " " * len(str(span.line))
     out.append(f"{gutter}--> ", style="bold blue")
@@ -38,9 +39,9 @@ def render(diagnostic: Diagnostic, source: SourceFile | None) -> Text:
         out.append(f"{span.line} | ", style="bold blue")
         out.append(f"{shown}\n")
         out.append(f"{gutter} | ", style="bold blue")
-        out.append(" " * start + "^" * width, style="bold red")
+        out.append(" " * start + "^" * width, style=f"bold {colour}")
         if diagnostic.label:
-            out.append(f" {diagnostic.label}", style="bold red")
+            out.append(f" {diagnostic.label}", style=f"bold {colour}")
         out.append("\n")
     elif diagnostic.label:
         out.append(f"{gutter} = {diagnostic.label}\n")
@@ -56,17 +57,23 @@ def render(diagnostic: Diagnostic, source: SourceFile | None) -> Text:
 def render_all(
     diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile], console: Console
 ) -> int:
-    """Print every diagnostic followed by a summary line; returns how many were printed."""
-    count = 0
+    """Print every diagnostic followed by a summary line; returns how many errors were printed
+    (warnings are printed and counted apart)."""
+    errors = warnings = 0
     for diagnostic in diagnostics:
         console.print(render(diagnostic, sources.get(diagnostic.span.file)), end="")
         console.print()
-        count += 1
-    if count:
-        console.print(
-            Text(f"error: {count} problem{'s' if count != 1 else ''} found", style="bold red")
-        )
-    return count
+        if diagnostic.is_error:
+            errors += 1
+        else:
+            warnings += 1
+    warned = f"{warnings} warning{'s' if warnings != 1 else ''}"
+    if errors:
+        summary = f"error: {errors} problem{'s' if errors != 1 else ''} found"
+        console.print(Text(summary + (f" ({warned})" if warnings else ""), style="bold red"))
+    elif warnings:
+        console.print(Text(f"warning: {warned}", style="bold yellow"))
+    return errors
 
 
 def render_plain(diagnostic: Diagnostic, source: SourceFile | None) -> str:

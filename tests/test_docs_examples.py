@@ -3,7 +3,8 @@
 A block starting with `module` is a whole app; other declarations join `samples/sales`;
 statement fragments are wrapped in a nanoflow (``nf microflow`` for a microflow) whose
 parameters are the free variables, typed by `TYPES`. ``nf fails=NF123`` expects exactly that
-code; ``nf returns=T`` gives the wrapper a return type; ``nf sample`` adds a whole module to the
+error code (``nf warns=NF701`` that warning code); ``nf returns=T`` gives the wrapper a
+return type; ``nf sample`` adds a whole module to the
 sales app.
 """
 
@@ -93,6 +94,9 @@ def test_doc_example(doc: str, line: int, options: list[str], text: str) -> None
     fails = sorted(
         {c for o in options if o.startswith("fails=") for c in o.split("=", 1)[1].split(",")}
     )
+    warns = sorted(
+        {c for o in options if o.startswith("warns=") for c in o.split("=", 1)[1].split(",")}
+    )
     word = first_word(text)
     files: dict[str, str] = {}
     if word == "module" and "sample" not in options:
@@ -106,5 +110,8 @@ def test_doc_example(doc: str, line: int, options: list[str], text: str) -> None
         else:
             files["doc.nf"] = wrap(line, options, text)
     result = compile_sources([SourceFile(name, body) for name, body in files.items()])
-    codes = sorted({d.code for d in result.diagnostics})
-    assert codes == fails, "\n".join(str(d) for d in result.diagnostics) + "\n" + files["doc.nf"]
+    codes = sorted({d.code for d in result.errors})
+    warned = sorted({d.code for d in result.warnings})
+    assert (codes, warned) == (fails, warns), (
+        "\n".join(str(d) for d in result.diagnostics) + "\n" + files["doc.nf"]
+    )

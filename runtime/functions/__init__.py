@@ -14,7 +14,15 @@ from collections.abc import Callable
 from typing import Any
 
 from nanoflow.list_functions import LIST_FUNCTIONS as LIST_FUNCTION_ENTRIES
-from nanoflow.runtime.functions import convert, dates, lists, math, objects, strings
+from nanoflow.runtime.functions import (
+    convert,
+    dates,
+    deprecated,
+    lists,
+    math,
+    objects,
+    strings,
+)
 from nanoflow.runtime.functions.context import EvalContext, Rounding
 from nanoflow.runtime.functions.convert import to_string
 from nanoflow.runtime.functions.tokens import token_names, token_value
@@ -25,6 +33,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     **objects.REGISTRY,
     **dates.REGISTRY,
     **convert.REGISTRY,
+    **deprecated.REGISTRY,
 }
 LIST_FUNCTIONS: dict[str, Callable[..., Any]] = {
     name: getattr(lists, entry.implementation) for name, entry in LIST_FUNCTION_ENTRIES.items()
