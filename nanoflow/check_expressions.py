@@ -24,6 +24,12 @@ from nanoflow.list_functions import LIST_FUNCTIONS, ListFunction, Shape
 from nanoflow.names import NameTable, suggest
 from nanoflow.source import Span
 
+MAX_NESTING: Final = 40
+"""How deeply an expression may nest (NF008): each operand in parentheses, function argument,
+`not`, `-`, `if` part and member-path step is a level; a chain of operators such as
+`$a + $b + $c` is one level however long it is. Generated Python nests a few parentheses per
+level, and Python allows 200."""
+
 INT32_MAX: Final = 2**31 - 1
 LONG_MIN: Final = -(2**63)
 LONG_MAX: Final = 2**63 - 1
@@ -140,6 +146,8 @@ class ExpressionChecker:
         self.lookup = lookup
         self.types = types
         self._extra: list[dict[str, t.Type]] = []
+        self._level = 0  # how many `check` calls enclose the current one
+        self._too_deep = False  # NF008 reported for the current top-level expression
 
     def error(self, code: Code, message: str, span: Span, label: str = "", help: str = "") -> None:
         self.sink.error(code, message, span, label=label, help=help)
@@ -148,9 +156,31 @@ class ExpressionChecker:
 
     def check(self, expr: ir.Expr, expected: t.Type | None = None) -> t.Type:
         """The type of `expr`; `expected` helps bare enumeration value names resolve."""
-        result = self._check(expr, expected)
+        if self._level == 0:
+            self._too_deep = False
+        self._level += 1
+        try:
+            if self._level > MAX_NESTING + 1:  # the outermost expression is level 0
+                result = self._nested_too_deeply(expr, self._level - 1)
+            else:
+                result = self._check(expr, expected)
+        finally:
+            self._level -= 1
         self.types[id(expr)] = result
         return result
+
+    def _nested_too_deeply(self, expr: ir.Expr, level: int) -> t.Type:
+        if not self._too_deep:
+            self._too_deep = True
+            self.error(
+                Code.NESTED_TOO_DEEPLY,
+                f"expression nested too deeply: at most {MAX_NESTING} levels",
+                expr.span,
+                label=f"level {level}",
+                help="give inner parts a name with `declare` first; a chain such as "
+                "`$a + $b + $c` does not nest",
+            )
+        return t.ERROR
 
     def expect(self, expr: ir.Expr, target: t.Type, what: str) -> t.Type:
         """Check `expr` and report NF304 unless its type fits `target`."""
@@ -215,20 +245,11 @@ class ExpressionChecker:
                 )
             return t.BOOLEAN
         if isinstance(expr, ir.Binary):
-            return self.binary(expr)
+            return self.binary_chain(expr)
         if isinstance(expr, ir.Compare):
             return self.compare(expr)
         if isinstance(expr, ir.Logical):
-            for side in (expr.left, expr.right):
-                operand = self.check(side, t.BOOLEAN)
-                if operand not in (t.BOOLEAN, t.ERROR):
-                    self.error(
-                        Code.OPERAND_TYPE,
-                        f"`{expr.op}` needs Boolean operands, not {t.describe(operand)}",
-                        side.span,
-                        label=f"this is {t.describe(operand)}",
-                    )
-            return t.BOOLEAN
+            return self.logical_chain(expr)
         if isinstance(expr, ir.IfExpr):
             self.condition(expr.condition, "the condition of `if`")
             a = self.check(expr.then, expected)
@@ -270,6 +291,8 @@ class ExpressionChecker:
         return self.lookup(var)
 
     def member_path(self, expr: ir.MemberPath) -> t.Type:
+        if self._level + len(expr.steps) > MAX_NESTING + 1:
+            return self._nested_too_deeply(expr, self._level + len(expr.steps) - 1)
         current = self.check(expr.variable)
         steps = expr.steps
         index = 0
@@ -426,9 +449,37 @@ class ExpressionChecker:
 
     # ---- operators --------------------------------------------------------------------------
 
-    def binary(self, expr: ir.Binary) -> t.Type:
-        left = self.check(expr.left)
-        right = self.check(expr.right)
+    def binary_chain(self, expr: ir.Binary) -> t.Type:
+        """`$a + $b - $c ...`: the left operands of a chain are checked in a loop, not by
+        recursion, so a chain may be as long as it likes."""
+        chain = ir.left_chain(expr, ir.Binary)
+        left = self.check(chain[-1].left)
+        for node in reversed(chain):
+            left = self.binary(node, left, self.check(node.right))
+            if node is not expr:
+                self.types[id(node)] = left
+        return left
+
+    def logical_chain(self, expr: ir.Logical) -> t.Type:
+        chain = ir.left_chain(expr, ir.Logical)
+        self._boolean_operand(chain[-1], chain[-1].left)
+        for node in reversed(chain):
+            self._boolean_operand(node, node.right)
+            if node is not expr:
+                self.types[id(node)] = t.BOOLEAN
+        return t.BOOLEAN
+
+    def _boolean_operand(self, expr: ir.Logical, side: ir.Expr) -> None:
+        operand = self.check(side, t.BOOLEAN)
+        if operand not in (t.BOOLEAN, t.ERROR):
+            self.error(
+                Code.OPERAND_TYPE,
+                f"`{expr.op}` needs Boolean operands, not {t.describe(operand)}",
+                side.span,
+                label=f"this is {t.describe(operand)}",
+            )
+
+    def binary(self, expr: ir.Binary, left: t.Type, right: t.Type) -> t.Type:
         if left == t.ERROR or right == t.ERROR:
             return t.ERROR
         op = expr.op

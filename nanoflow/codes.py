@@ -33,6 +33,7 @@ class Code(StrEnum):
         "a file's module does not match its other declarations, or no `.nf` files found",
     )
     RESERVED_NAME = "NF007", "a declared name is a grammar word or a type name"
+    NESTED_TOO_DEEPLY = "NF008", "expression nested too deeply (at most 40 levels)"
     # names
     UNKNOWN_ENTITY = "NF101", "unknown entity"
     UNKNOWN_MEMBER = "NF102", "unknown member (attribute or association) of an entity"

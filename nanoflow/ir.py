@@ -256,6 +256,18 @@ Expr: TypeAlias = (
 
 Literal_: TypeAlias = StringLit | IntegerLit | DecimalLit | BooleanLit | EmptyLit
 
+Chain = TypeVar("Chain", Binary, Logical)
+
+
+def left_chain(expr: Chain, kind: type[Chain]) -> list[Chain]:
+    """`expr` and the nodes of its kind down its left operands: `$a + $b - $c` gives the `-`
+    node, then the `+` node. Chains are walked with this loop rather than by recursion, so
+    they may be as long as users write them."""
+    chain = [expr]
+    while isinstance(chain[-1].left, kind):
+        chain.append(chain[-1].left)
+    return chain
+
 # ---- XPath ----------------------------------------------------------------------------------
 
 

@@ -40,6 +40,10 @@ class Constants:
         return name
 
 
+def _assigned(text: str, target: str | None) -> str:
+    return text if target is None else f"({target} := {text})"
+
+
 def _hashable(value: Any) -> bool:
     return isinstance(value, str | int | Decimal | EnumValue | tuple)
 
@@ -179,9 +183,20 @@ class ExprGen:
         return f"(not {self.boolean(e.operand, 'the operand of `not`')})"
 
     def _Logical(self, e: ir.Logical) -> str:
-        left = self.boolean(e.left, f"the left operand of `{e.op}`")
-        right = self.boolean(e.right, f"the right operand of `{e.op}`")
-        return f"({left} {e.op} {right})"
+        chain = ir.left_chain(e, ir.Logical)
+        bottom = chain[-1]
+        left = self.boolean(bottom.left, f"the left operand of `{bottom.op}`")
+        rights = [
+            (node.op, self.boolean(node.right, f"the right operand of `{node.op}`"))
+            for node in reversed(chain)
+        ]
+        if len({op for op, _ in rights}) == 1:  # `a and b and c`: flat in Python too
+            return f"({left}{''.join(f' {op} {right}' for op, right in rights)})"
+        tmp = self.temp()
+        first_op, first_right = rights[0]
+        steps = [f"({tmp} := {left} {first_op} {first_right})"]
+        steps += [f"({tmp} := {tmp} {op} {right})" for op, right in rights[1:]]
+        return f"({', '.join(steps)})[-1]"
 
     def _IfExpr(self, e: ir.IfExpr) -> str:
         cond = self.boolean(e.condition, "the condition of `if`")
@@ -197,25 +212,41 @@ class ExprGen:
         return text
 
     def _Binary(self, e: ir.Binary) -> str:
-        left_type = self.type_of(e.left)
-        right_type = self.type_of(e.right)
-        result = self.type_of(e)
+        chain = ir.left_chain(e, ir.Binary)
+        if len(chain) == 1:
+            return self.binary(e, self.left_operand(e), None)
+        # `$a + $b - $c ...`: one temporary carries the value from step to step, in a tuple,
+        # so that the generated code does not nest deeper as the chain grows
+        tmp = self.temp()
+        bottom = chain[-1]
+        steps = [self.binary(bottom, self.left_operand(bottom), tmp)]
+        steps += [self.binary(node, tmp, tmp) for node in reversed(chain[:-1])]
+        return f"({', '.join(steps)})[-1]"
+
+    def left_operand(self, e: ir.Binary) -> str:
+        if self.type_of(e) == t.STRING and e.op == "+":
+            return self.gen(e.left)
+        return self.not_empty(e.left, e.op)
+
+    def binary(self, e: ir.Binary, left: str, target: str | None) -> str:
+        """One operator applied to `left` (already checked for empty) and `e.right`; with a
+        `target`, the text also assigns the value to that name."""
         op = e.op
-        if result == t.STRING and op == "+":
-            return f"_concat(_ctx, {self.gen(e.left)}, {self.gen(e.right)})"
-        left = self.not_empty(e.left, op)
+        if self.type_of(e) == t.STRING and op == "+":
+            return _assigned(f"_concat(_ctx, {left}, {self.gen(e.right)})", target)
         right = self.not_empty(e.right, op)
-        integral = t.is_integral(left_type) and t.is_integral(right_type)
+        integral = t.is_integral(self.type_of(e.left)) and t.is_integral(self.type_of(e.right))
         if integral and op in ("+", "-", "*"):
-            tmp = self.temp()
+            tmp = target or self.temp()
             bounds = LONG_BOUNDS.format(t=f"({tmp} := {left} {op} {right})")
             return f"({tmp} if {bounds} else _overflow({self.consts.add(op, 's')}))"
         if integral and op == "mod" and isinstance(e.right, ir.IntegerLit) and e.right.value > 0:
             tmp = self.temp()
             k = e.right.value
-            return f"({tmp} % {k} if ({tmp} := {left}) >= 0 else -((-{tmp}) % {k}))"
+            text = f"({tmp} % {k} if ({tmp} := {left}) >= 0 else -((-{tmp}) % {k}))"
+            return _assigned(text, target)
         helper = {"+": "_add", "-": "_sub", "*": "_mul", ":": "_div", "div": "_div", "mod": "_mod"}
-        return f"{helper[op]}({left}, {right})"
+        return _assigned(f"{helper[op]}({left}, {right})", target)
 
     def _Compare(self, e: ir.Compare) -> str:
         lt = self.type_of(e.left)

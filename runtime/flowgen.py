@@ -486,18 +486,15 @@ FlowGen.generators = handlers(FlowGen, "_")
 
 def _mentioned_variables(node: Any) -> set[str]:
     names: set[str] = set()
-
-    def visit(item: Any) -> None:
+    pending = [node]  # a stack, not recursion: operator chains may be thousands of nodes long
+    while pending:
+        item = pending.pop()
         if isinstance(item, ir.Variable):
             names.add(item.name)
         elif isinstance(item, ir.Node):
-            for value in ir.values(item):
-                visit(value)
+            pending.extend(ir.values(item))
         elif isinstance(item, tuple):
-            for value in item:
-                visit(value)
-
-    visit(node)
+            pending.extend(item)
     return names
 
 
