@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from nanoflow.runtime.values import EnumValue, MendixError, MxObject
 
 if TYPE_CHECKING:
-    from nanoflow.runtime.storage import Store
     from nanoflow.runtime.session import Action
     from nanoflow.runtime.session import Session as Runtime
+    from nanoflow.runtime.storage import Store
 
 MODULE = "NanoflowCommons"
 _counter_lock = threading.Lock()
@@ -91,7 +91,7 @@ def register_builtin_actions(rt: Runtime) -> None:
     async def set_string(key: str, value: str) -> None:
         await store().set_item(_required(key, "Key"), json.dumps(value))
 
-    async def get_object(key: str, entityName: str) -> MxObject:  # noqa: N803 - Mendix names
+    async def get_object(key: str, entityName: str) -> MxObject:
         value = await store().get_item(_required(key, "Key"))
         if value is None:
             raise MendixError(f"Storage item '{key}' does not exist")
@@ -100,7 +100,7 @@ def register_builtin_actions(rt: Runtime) -> None:
     async def set_object(key: str, value: MxObject) -> None:
         await store().set_item(_required(key, "Key"), json.dumps(serialize(value)))
 
-    async def get_object_list(key: str, entityName: str) -> list[MxObject]:  # noqa: N803
+    async def get_object_list(key: str, entityName: str) -> list[MxObject]:
         value = await store().get_item(_required(key, "Key"))
         if value is None:
             raise MendixError(f"Storage item '{key}' does not exist")
@@ -127,10 +127,10 @@ def register_builtin_actions(rt: Runtime) -> None:
         session = rt.current_user.id if rt.current_user else "local"
         return f"{session}:{number}:{random.randint(0, 10000)}"
 
-    async def get_guid(entityObject: MxObject) -> str:  # noqa: N803
+    async def get_guid(entityObject: MxObject) -> str:
         return _required(entityObject, "Entity object").id  # type: ignore[no-any-return]
 
-    async def object_by_guid(entityName: str, objectGuid: str) -> MxObject:  # noqa: N803
+    async def object_by_guid(entityName: str, objectGuid: str) -> MxObject:
         found = await rt.load(_required(objectGuid, "Object guid"))
         if found is None or not rt.names.is_a(found.entity, entityName):
             raise MendixError("'Object guid' not found")
@@ -142,16 +142,16 @@ def register_builtin_actions(rt: Runtime) -> None:
     async def connected() -> bool:
         return False
 
-    async def b64encode(stringToEncode: str) -> str:  # noqa: N803
+    async def b64encode(stringToEncode: str) -> str:
         return base64.b64encode((stringToEncode or "").encode()).decode()
 
-    async def b64decode(stringToDecode: str) -> str:  # noqa: N803
+    async def b64decode(stringToDecode: str) -> str:
         try:
             return base64.b64decode(stringToDecode or "", validate=True).decode()
         except (ValueError, UnicodeDecodeError) as error:
             raise MendixError(f"Base64Decode: not valid Base64: {error}") from error
 
-    async def time_between(startDate: datetime, endDate: datetime, unit: EnumValue) -> Decimal:  # noqa: N803
+    async def time_between(startDate: datetime, endDate: datetime, unit: EnumValue) -> Decimal:
         start = _required(startDate, "Start date")
         end = _required(endDate, "End date")
         ms = (end - start).total_seconds() * 1000
@@ -159,10 +159,10 @@ def register_builtin_actions(rt: Runtime) -> None:
 
     async def distance(
         startLatitude: Decimal,
-        startLongitude: Decimal,  # noqa: N803
+        startLongitude: Decimal,
         endLatitude: Decimal,
         endLongitude: Decimal,
-        unit: EnumValue,  # noqa: N803
+        unit: EnumValue,
     ) -> Decimal:
         lat1, lon1, lat2, lon2 = (
             math.radians(float(_required(v, "coordinate")))

@@ -11,7 +11,6 @@ import aiosqlite
 from nanoflow.runtime.store.rows import raw_columns
 from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout, quote
 
-
 ALL_MEMBERS = "*"
 """`_changed` of an object whose every member counts as changed (a new object that has them
 all set), instead of the list of every member name."""

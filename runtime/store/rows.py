@@ -7,7 +7,6 @@ in SQLite, not in the conversion.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, cast

@@ -11,8 +11,8 @@ Stored entities are the offline profile's entities and all their specializations
   `"System.owner"`), and bookkeeping: `_origin` (`device`/`server`), `_state`
   (`new`/`changed`/`synced`), `_changed` (JSON list of members changed since the last sync),
   `_version` (the server version last seen) and `_tick` (the store's write counter at the last
-  local write: a synchronization settles only rows no flow wrote since it read them). Adding entities to a tree only adds columns, so a
-  compatible model change never moves rows.
+  local write: a synchronization settles only rows no flow wrote since it read them). Adding
+  entities to a tree only adds columns, so a compatible model change never moves rows.
 - `"r:<Association>"`: one per reference set, `(owner_id, target_id)`, with an index on target.
 - `nf_deleted`: pending deletes: the row moves here (JSON of its columns and reference sets), so
   retrieves never see it and no query needs a filter.

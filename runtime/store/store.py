@@ -20,23 +20,22 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from nanoflow.gc_pause import gc_paused
-from nanoflow.runtime.store import codec
-from nanoflow.runtime.store import CONTENTS
+from nanoflow.runtime.query import SQLITE, Dialect, SelectSql
+from nanoflow.runtime.storage import Fetched, WriteUnit
+from nanoflow.runtime.store import CONTENTS, codec
 from nanoflow.runtime.store.changes import (
     ALL_MEMBERS,
-    record_refset_change,
     IDS,
     changed_members,
     clear_links,
     delete_rows,
+    record_refset_change,
     union_members,
 )
 from nanoflow.runtime.store.errors import StoreError
 from nanoflow.runtime.store.fingerprint import describe, fingerprint
 from nanoflow.runtime.store.lock import StoreLock, check_location
 from nanoflow.runtime.store.migrate import prepare, read_meta, write_meta
-from nanoflow.runtime.query import SQLITE, Dialect, SelectSql
-from nanoflow.runtime.storage import Fetched, WriteUnit
 from nanoflow.runtime.store.rows import (
     TICK,
     Builder,
