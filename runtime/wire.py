@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from nanoflow.protocol.wire import format_datetime
 from nanoflow.runtime.values import EnumValue, MxObject
 
 
@@ -32,12 +33,8 @@ class WireError(ValueError):
 
 
 def datetime_text(value: datetime) -> str:
-    """ISO 8601 UTC with milliseconds: `2025-03-01T09:00:00.000Z`."""
-    utc = value.astimezone(UTC) if value.tzinfo is not None else value
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
-        f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
-    )
+    """ISO 8601 UTC with milliseconds: `2025-03-01T09:00:00.000Z` (the protocol's form)."""
+    return format_datetime(value)
 
 
 def decimal_text(value: Decimal) -> str:

@@ -373,11 +373,7 @@ class DeviceStore:
         """An object of any stored entity by id: its entity and row (a slow path: one query
         per table, for callers that do not know the entity)."""
         for table in self._schema.tables.values():
-            fetched = (
-                await self.get_many(table.entities[0], [obj_id])
-                if len(table.entities) == 1
-                else await self._get_in_table(table, obj_id)
-            )
+            fetched = await self._get_in_table(table, obj_id)
             if fetched.rows:
                 row = fetched.rows[0]
                 return (row[1] or table.entities[0]), fetched
