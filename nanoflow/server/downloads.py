@@ -31,6 +31,7 @@ from sqlalchemy import select, text
 from nanoflow import ir
 from nanoflow.protocol.errors import ErrorCode
 from nanoflow.protocol.sync import DownloadPage, ObjectState, RefreshAnswer
+from nanoflow.runtime import faults
 from nanoflow.runtime.query import condition, value_nodes
 from nanoflow.runtime.store.fingerprint import describe, fingerprint
 from nanoflow.runtime.wire import to_wire
@@ -129,6 +130,8 @@ class Downloads:
     async def page(
         self, user: User, entity: str, cursor_text: str | None, limit: int
     ) -> DownloadPage:
+        if faults.ACTIVE:
+            faults.fault("server.download.page")
         entry = self._entry(entity)
         info = self.names.entities[entity]
         qname = info.qname

@@ -19,6 +19,7 @@ from nanoflow.protocol.sync import (
     UploadRequest,
 )
 from nanoflow.protocol.wire import ObjectId
+from nanoflow.runtime import faults
 from nanoflow.runtime.program import Program
 from nanoflow.server.access import AccessRules, UserAccess
 from nanoflow.server.database import ServerDatabase
@@ -75,6 +76,8 @@ def sync_router(
         caller: Annotated[Authenticated, Depends(authenticated)],
     ) -> Response:
         data = await request.body()
+        if faults.ACTIVE:
+            faults.fault("server.files.put")
         async with db.write() as conn:
             store = ServerStore(db, conn)
             where = await store.exists([object_id])

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from nanoflow.names import OWNER_ASSOCIATION
 from nanoflow.protocol.errors import ErrorCode, ErrorItem
 from nanoflow.protocol.sync import ObjectChange, ObjectOutcome, UploadAnswer, UploadRequest
+from nanoflow.runtime import faults
 from nanoflow.runtime.errors import FlowError
 from nanoflow.runtime.program import Program
 from nanoflow.runtime.session import Session
@@ -125,6 +126,10 @@ class Uploads:
                     payload_hash=digest, answer=answer.model_dump_json(), created_at=now_ms(),
                 )
             )  # fmt: skip
+            if faults.ACTIVE:
+                faults.fault("server.upload.before_commit")
+        if faults.ACTIVE:
+            faults.fault("server.upload.after_commit")
         return answer
 
     # ---- decoding ----------------------------------------------------------------------------

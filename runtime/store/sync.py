@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from nanoflow.runtime import faults
 from nanoflow.runtime.store import CONTENTS
 from nanoflow.runtime.store.changes import IDS, changed_members, clear_links
 from nanoflow.runtime.store.migrate import write_meta
@@ -213,6 +214,8 @@ async def settle(
         await write_server_objects(db, store, states)
         if removed:
             await remove_rows(db, store, removed)
+        if faults.ACTIVE:
+            faults.fault("device.settle")
     return removed
 
 
@@ -349,6 +352,8 @@ async def apply_page(
                 "ON CONFLICT (entity) DO UPDATE SET cursor = excluded.cursor",
                 cursor,
             )
+        if faults.ACTIVE:
+            faults.fault("device.apply.page")
     return Applied(written, gone, sorted(busy))
 
 

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from nanoflow.runtime import faults
 from nanoflow.runtime.store import sync
 from nanoflow.runtime.store.sync import Outgoing, ServerObject, Settled
 from nanoflow.runtime.sync.errors import SyncError
@@ -237,7 +238,11 @@ class DeviceSync:
         }
         await self.store.set_meta_many({"upload_sequence": sequence, "upload": record})
         await self._progress(Progress("upload", done=0, total=len(changes)))
+        if faults.ACTIVE:
+            faults.fault("device.upload.before_send")
         outcomes = await self.transport.upload(body)
+        if faults.ACTIVE:
+            faults.fault("device.upload.after_send")
         await self._settle(session, changes, outcomes, report)
         await self._progress(Progress("upload", done=len(changes), total=len(changes)))
 
@@ -251,6 +256,8 @@ class DeviceSync:
             if data is None:
                 continue
             try:
+                if faults.ACTIVE:
+                    faults.fault("device.files.upload")
                 await self.transport.put_file(change.id, data)
             except MendixError:
                 await self.transport.put_file(change.id, data)
@@ -331,6 +338,8 @@ class DeviceSync:
                 self.store, page.objects, page.removed, (entity, page.cursor)
             )
             session.refresh(self._stored(applied.written), applied.removed)
+            if faults.ACTIVE:
+                faults.fault("device.apply.after_page")
             await self._fetch_files(page.files, applied.written)
             done += len(page.objects)
             report.downloaded += len(applied.written)

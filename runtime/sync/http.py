@@ -58,7 +58,8 @@ class HttpTransport:
     `client` is an `httpx.AsyncClient` whose `base_url` is the server (for the embedded server,
     one with an in-process transport). `relogin`, when given, logs in again (with the password
     the runtime was given) when the server says the token expired or was revoked; the request
-    is then sent once more with the new token."""
+    is then sent once more with the new token. `retries` transient failures of a request are
+    retried with backoff; `timeout` bounds each attempt (seconds)."""
 
     def __init__(
         self,
@@ -67,11 +68,13 @@ class HttpTransport:
         token: str | None = None,
         retries: int = RETRIES,
         relogin: Relogin | None = None,
+        timeout: float = TIMEOUT_S,
     ) -> None:
         self.client = client
         self.schema = schema
         self.token = token
         self.retries = retries
+        self.timeout = timeout
         self.relogin = relogin
         self.bytes_received = 0
         self.bytes_sent = 0
@@ -129,7 +132,7 @@ class HttpTransport:
             attempt += 1
             try:
                 response = await self.client.request(
-                    method, url, content=body, params=params, headers=headers, timeout=TIMEOUT_S
+                    method, url, content=body, params=params, headers=headers, timeout=self.timeout
                 )
             except httpx.HTTPError as error:
                 never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
