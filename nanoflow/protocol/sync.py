@@ -125,7 +125,13 @@ class DownloadPage(WireModel):
     download, or a re-evaluation after rules, roles, the epoch or a clock-dependent XPath
     changed): after the last page the device removes every object of the entity it holds that
     the pages did not list, except its pending changes. `files` maps the ids of file objects
-    whose contents changed to their content hash (fetch them with `GET /files/{id}`)."""
+    whose contents changed to their content hash (fetch them with `GET /files/{id}`).
+
+    `after` and `through` bound the ids a page of a complete download speaks for (pages go by
+    id): every object with an id above `after` (null: from the first) up to `through` (null: to
+    the last) that the user may see is in `rows` or `kept`. The device removes the others of
+    that span with the page, so a download cut off between pages and resumed later removes
+    exactly what it must."""
 
     entity: QualifiedName
     columns: list[str]
@@ -137,6 +143,8 @@ class DownloadPage(WireModel):
         "cursor (listed by id only).",
     )
     complete: bool = False
+    after: ObjectId | None = None
+    through: ObjectId | None = None
     files: dict[str, Sha256] = Field(default_factory=dict)
     cursor: Cursor
     more: bool

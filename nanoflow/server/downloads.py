@@ -155,7 +155,10 @@ class Downloads:
             flags = self._rule_flags(store, access, layout, params)
             params.update({"since": cursor.since, "upto": upto, "after": cursor.after,
                            "limit": limit + 1})  # fmt: skip
-            lower = "" if cursor.complete else " AND t._seq > :since"
+            # a complete run lists every row of its span as it stands now: a row changed
+            # after `upto` is listed by id (it comes whole with the next run), so a device
+            # that resumes an old run never removes what it got meanwhile
+            bounds = "1 = 1" if cursor.complete else "t._seq > :since AND t._seq <= :upto"
             family = ""
             if layout.filtered:
                 names = [f"f{i}" for i in range(len(layout.family))]
@@ -165,7 +168,7 @@ class Downloads:
                 f"SELECT {layout.table.select_list('t')}, t._seq, "
                 f"CASE WHEN {visible} THEN 1 ELSE 0 END AS nf_visible"
                 f"{''.join(', ' + f for _e, _r, f in flags)} FROM {layout.table.sql} t "
-                f"WHERE t._seq <= :upto AND t.id > :after{lower}{family} ORDER BY t.id LIMIT :limit"
+                f"WHERE {bounds} AND t.id > :after{family} ORDER BY t.id LIMIT :limit"
             )
             rows = list((await conn.execute(text(sql), params)).all())
             more = len(rows) > limit
@@ -182,7 +185,7 @@ class Downloads:
                     if not cursor.complete:
                         removed.append(row[0])
                     continue
-                if cursor.complete and seq <= cursor.since:
+                if cursor.complete and (seq <= cursor.since or seq > upto):
                     kept.append(row[0])
                     continue
                 exact = row[1] or qname
@@ -203,9 +206,11 @@ class Downloads:
             next_cursor = Cursor(key, cursor.since, upto, rows[-1][0], cursor.complete)
         else:
             next_cursor = Cursor(key, upto)
+        span_end = rows[-1][0] if more else None
         return DownloadPage(
             entity=qname, columns=columns, rows=out_rows, removed=removed, kept=kept,
-            complete=cursor.complete, files=files, cursor=next_cursor.encode(), more=more,
+            complete=cursor.complete, after=cursor.after or None, through=span_end,
+            files=files, cursor=next_cursor.encode(), more=more,
         )  # fmt: skip
 
     def _layout_columns(

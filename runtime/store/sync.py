@@ -323,6 +323,36 @@ async def remove_rows(db: aiosqlite.Connection, store: DeviceStore, ids: list[st
 
 
 @dataclass(slots=True)
+class Span:
+    """What a page of a complete download vouches for: every object of `entity` with an id
+    above `after` (None: from the first) up to `through` (None: to the last) that is not in
+    `listed` is no longer the user's."""
+
+    entity: str
+    after: str | None
+    through: str | None
+    listed: set[str]
+
+
+async def _unlisted(db: aiosqlite.Connection, store: DeviceStore, span: Span) -> list[str]:
+    """The stored objects of the span's entity inside its bounds that it does not list."""
+    layout = store.schema.layout(span.entity)
+    sql = f"SELECT t.id FROM {layout.table.sql} t WHERE 1 = 1"
+    params: list[Any] = []
+    if layout.filtered:
+        sql += f" AND t.entity IN ({', '.join('?' * len(layout.family))})"
+        params += layout.family
+    if span.after is not None:
+        sql += " AND t.id > ?"
+        params.append(span.after)
+    if span.through is not None:
+        sql += " AND t.id <= ?"
+        params.append(span.through)
+    async with db.execute(sql, params) as cursor:
+        return [r[0] for r in await cursor.fetchall() if r[0] not in span.listed]
+
+
+@dataclass(slots=True)
 class Applied:
     """What a downloaded page changed on the device."""
 
@@ -337,10 +367,14 @@ async def apply_page(
     objects: Sequence[ServerObject],
     removed: Sequence[str],
     cursor: tuple[str, str] | None = None,
+    span: Span | None = None,
 ) -> Applied:
     """Apply downloaded objects and removals in one transaction, leaving objects with local
-    changes alone; record the entity's new cursor with them (`(entity, cursor)`)."""
+    changes alone; record the entity's new cursor with them (`(entity, cursor)`). With the
+    `span` of a complete download's page, the objects it does not list go too."""
     async with store._transaction() as db:
+        if span is not None:
+            removed = [*removed, *await _unlisted(db, store, span)]
         ids = [o.id for o in objects] + list(removed)
         busy = await pending_ids(db, store, ids)
         written = [o for o in objects if o.id not in busy]

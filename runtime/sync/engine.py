@@ -325,17 +325,17 @@ class DeviceSync:
 
     async def _download_entity(self, session: Session, entity: str, report: SyncReport) -> None:
         cursor = await sync.cursor_of(self.store, entity)
-        seen: set[str] | None = None
         done = 0
         while True:
             self._check_cancelled()
             page = await self.transport.download(entity, cursor, self.page_size)
-            if page.complete and seen is None:
-                seen = set()
-            if seen is not None:
-                seen.update(o.id for o in page.objects)
+            span = None
+            if page.complete:  # the objects of the page's span that it does not list go
+                listed = {o.id for o in page.objects}
+                listed.update(page.kept)
+                span = sync.Span(entity, page.after, page.through, listed)
             applied = await sync.apply_page(
-                self.store, page.objects, page.removed, (entity, page.cursor)
+                self.store, page.objects, page.removed, (entity, page.cursor), span
             )
             session.refresh(self._stored(applied.written), applied.removed)
             if faults.ACTIVE:
@@ -348,12 +348,6 @@ class DeviceSync:
             cursor = page.cursor
             if not page.more:
                 break
-        if seen is not None:
-            stale = [i for i in await sync.entity_ids(self.store, entity) if i not in seen]
-            if stale:
-                applied = await sync.apply_page(self.store, [], stale)
-                session.refresh((), applied.removed)
-                report.removed += len(applied.removed)
 
     async def _fetch_files(self, files: dict[str, str], written: Sequence[ServerObject]) -> None:
         """Fetch the contents of downloaded file objects whose contents changed."""

@@ -245,8 +245,9 @@ class HttpTransport:
         page: DownloadPage = self._parse(DownloadPage, response)
         objects = self._rows(page)
         return DownloadedPage(
-            objects, list(page.removed), page.cursor, page.more, page.complete, dict(page.files)
-        )
+            objects, list(page.removed), page.cursor, page.more, page.complete,
+            dict(page.files), list(page.kept), page.after, page.through,
+        )  # fmt: skip
 
     def _rows(self, page: DownloadPage) -> list[ServerObject]:
         """Objects of a columnar page: each row is id, entity, version, then the columns."""

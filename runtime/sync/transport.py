@@ -38,6 +38,12 @@ class DownloadedPage:
     the device removes the other objects of the entity (except its pending changes)."""
     files: dict[str, str] = field(default_factory=dict)
     """Object id → content hash of files whose contents changed on the server."""
+    kept: list[str] = field(default_factory=list)
+    """In a complete download: ids of objects the user still sees, unchanged."""
+    after: str | None = None
+    through: str | None = None
+    """In a complete download: the ids this page speaks for (above `after`, up to
+    `through`; None: unbounded)."""
 
 
 @dataclass(slots=True)
