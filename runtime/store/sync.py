@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from nanoflow.runtime import faults
 from nanoflow.runtime.store import CONTENTS
 from nanoflow.runtime.store.changes import IDS, changed_members, clear_links
-from nanoflow.runtime.store.migrate import write_meta
+from nanoflow.runtime.store.migrate import read_meta, write_meta
 from nanoflow.runtime.store.schema import EntityLayout, TableLayout
 
 if TYPE_CHECKING:
@@ -322,6 +322,43 @@ async def remove_rows(db: aiosqlite.Connection, store: DeviceStore, ids: list[st
     return gone
 
 
+FILES_DUE = "files_due"
+"""Meta key: ids of downloaded file objects whose new contents are not fetched yet."""
+
+
+async def files_due(store: DeviceStore) -> list[str]:
+    """The downloaded file objects whose contents are still to be fetched."""
+    due = await store.get_meta(FILES_DUE)
+    return [str(i) for i in due] if isinstance(due, list) else []
+
+
+async def files_fetched(store: DeviceStore, contents: dict[str, bytes | None]) -> None:
+    """Store fetched contents (None: the server has none, or the object is gone for this
+    user) and forget those ids as due, in one transaction; an object removed meanwhile, or
+    written again on the device, keeps what it has."""
+    async with store._transaction() as db:
+        for object_id, data in contents.items():
+            if data is None or object_id in await pending_ids(db, store, [object_id]):
+                continue
+            if await _exists(db, store, object_id):
+                await db.execute(
+                    "INSERT INTO nf_files (id, data) VALUES (?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                    (object_id, data),
+                )
+        known = await read_meta(db, FILES_DUE) or []
+        left = [i for i in known if i not in contents]
+        await write_meta(db, {FILES_DUE: left or None})
+
+
+async def _exists(db: aiosqlite.Connection, store: DeviceStore, object_id: str) -> bool:
+    for table in store.schema.tables.values():
+        async with db.execute(f"SELECT 1 FROM {table.sql} WHERE id = ?", (object_id,)) as c:
+            if await c.fetchone() is not None:
+                return True
+    return False
+
+
 @dataclass(slots=True)
 class Span:
     """What a page of a complete download vouches for: every object of `entity` with an id
@@ -368,10 +405,13 @@ async def apply_page(
     removed: Sequence[str],
     cursor: tuple[str, str] | None = None,
     span: Span | None = None,
+    files: Collection[str] = (),
 ) -> Applied:
     """Apply downloaded objects and removals in one transaction, leaving objects with local
     changes alone; record the entity's new cursor with them (`(entity, cursor)`). With the
-    `span` of a complete download's page, the objects it does not list go too."""
+    `span` of a complete download's page, the objects it does not list go too. The ids in
+    `files` (objects whose contents changed on the server) that were written are recorded as
+    due (`FILES_DUE`) until `files_fetched`."""
     async with store._transaction() as db:
         if span is not None:
             removed = [*removed, *await _unlisted(db, store, span)]
@@ -386,6 +426,10 @@ async def apply_page(
                 "ON CONFLICT (entity) DO UPDATE SET cursor = excluded.cursor",
                 cursor,
             )
+        due = [o.id for o in written if o.id in files] if files else []
+        if due:
+            known = await read_meta(db, FILES_DUE) or []
+            await write_meta(db, {FILES_DUE: sorted({*known, *due})})
         if faults.ACTIVE:
             faults.fault("device.apply.page")
     return Applied(written, gone, sorted(busy))

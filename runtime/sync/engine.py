@@ -35,6 +35,8 @@ CANCELLED = "The synchronization was cancelled."
 PAGE_SIZE = 5000
 DOWNLOADED_MODES = ("all", "by_xpath")
 KEPT_FAILURES = 1000
+FILES_PER_BATCH = 20
+"""Downloaded file contents stored per transaction."""
 """How many refused changes the device remembers (newest first) for `rt.failures()`."""
 
 
@@ -119,6 +121,7 @@ class DeviceSync:
         try:
             await self._progress(Progress("start"))
             await self._resume(session, report)
+            await self._fetch_files()
             if mode == "selected":
                 await self._selected(session, items, report)
             else:
@@ -335,12 +338,12 @@ class DeviceSync:
                 listed.update(page.kept)
                 span = sync.Span(entity, page.after, page.through, listed)
             applied = await sync.apply_page(
-                self.store, page.objects, page.removed, (entity, page.cursor), span
+                self.store, page.objects, page.removed, (entity, page.cursor), span, page.files
             )
             session.refresh(self._stored(applied.written), applied.removed)
             if faults.ACTIVE:
                 faults.fault("device.apply.after_page")
-            await self._fetch_files(page.files, applied.written)
+            await self._fetch_files()
             done += len(page.objects)
             report.downloaded += len(applied.written)
             report.removed += len(applied.removed)
@@ -349,15 +352,21 @@ class DeviceSync:
             if not page.more:
                 break
 
-    async def _fetch_files(self, files: dict[str, str], written: Sequence[ServerObject]) -> None:
-        """Fetch the contents of downloaded file objects whose contents changed."""
-        if not files:
-            return
-        for obj in written:
-            if obj.id in files:
-                data = await self.transport.get_file(obj.id)
-                if data is not None:
-                    await self.store.put_downloaded_file(obj.id, data)
+    async def _fetch_files(self) -> None:
+        """Fetch the contents of the downloaded file objects whose contents changed (recorded
+        as due with their page, so a synchronization cut off before they arrive fetches them
+        the next time)."""
+        due = await sync.files_due(self.store)
+        for start in range(0, len(due), FILES_PER_BATCH):
+            contents: dict[str, bytes | None] = {}
+            for object_id in due[start : start + FILES_PER_BATCH]:
+                try:
+                    contents[object_id] = await self.transport.get_file(object_id)
+                except SyncError as error:
+                    if error.status != 404:
+                        raise
+                    contents[object_id] = None  # gone for this user: its removal follows
+            await sync.files_fetched(self.store, contents)
 
     async def _selected(self, session: Session, items: list[Any], report: SyncReport) -> None:
         """Selected objects (SYNC.md 4): uncommitted ones skipped, changed ones uploaded and

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from faults.support import Served, load_app, prepare_server, write_app
 from faults.proxy import Proxy
+from faults.support import Served, load_app, prepare_server, write_app
 from server_support import pg_admin_url
 
 from nanoflow.compiler import App
