@@ -1,15 +1,14 @@
 """Complete downloads after the first (read rules that follow an association make every run
 complete): objects unchanged since the cursor come by id only (`kept`) and stay on the device;
-objects that left the user's view go; a complete run cut off between pages and resumed by
-another process removes exactly what it must."""
+objects that left the user's view go (a run cut off and resumed: tests/faults/)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from sync_support import serve
 from sqlalchemy import text
+from sync_support import serve
 
 from nanoflow.compiler import App, compile_sources
 from nanoflow.server.urls import DatabaseTarget
