@@ -108,10 +108,10 @@ async def test_request_failures_reach_the_flows_error_handler(
 ) -> None:  # fmt: skip
     await server.start()
     async with device(app, base / "alice.db", proxy.url, "alice") as alice:
-        if action == "delay":
-            alice.transport.timeout, alice.transport.retries = 0.5, 1
+        if action == "delay":  # downloads answer after 5 s: each attempt times out
+            alice.transport.timeout, alice.transport.retries = 1.5, 1
         sites = [await alice.site(f"site {n}") for n in range(2)]
-        proxy.add(method, path, action, times=None, seconds=3)
+        proxy.add(method, path, action, times=None, seconds=5)
         message = await alice.session.call("Field.Sync")
         assert expected in message, message
         assert proxy.count(method, path) == attempts  # retried only where it is safe
@@ -120,6 +120,7 @@ async def test_request_failures_reach_the_flows_error_handler(
         with pytest.raises(FlowError, match=re.escape(expected)):
             await alice.session.call("Field.SyncUnhandled")  # no handler: the flow fails
         proxy.clear()
+        alice.transport.timeout = 30
         assert await alice.session.call("Field.Sync") == "ok"
         assert [s["Visits"] for s in sites] == [1, 1]
     assert sorted(await sites_on_server(app, db_url, base)) == sorted(s.id for s in sites)
