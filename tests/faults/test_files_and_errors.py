@@ -68,6 +68,27 @@ async def test_a_file_upload_failing_twice_goes_through_on_the_third_synchroniza
         assert await other.store.read_file(photo.id) == CONTENTS
 
 
+async def test_server_killed_while_it_receives_a_file_then_restarted(
+    app: App, server: Served, proxy: Proxy, base: Path, db_url: str
+) -> None:
+    await server.start(faults="server.files.put=kill")
+    async with device(app, base / "alice.db", proxy.url, "alice") as alice:
+        photo = alice.session.create("Field.Photo", {"Caption": "gate"})
+        await alice.session.commit(photo, "$photo")
+        await alice.session.write_file(photo, CONTENTS)
+        message = await alice.session.call("Field.Sync")
+        assert await server.died() == -signal.SIGKILL
+        assert "cannot be reached" in message, message
+        assert len(await alice.store.pending_changes()) == 1
+        await server.start()
+        assert await alice.session.call("Field.Sync") == "ok"
+        assert await alice.store.pending_changes() == []
+    assert await photos_on_server(app, db_url, base) == 1
+    async with device(app, base / "other.db", server.url, "alice") as other:
+        await other.synchronize()
+        assert await other.store.read_file(photo.id) == CONTENTS
+
+
 async def test_downloaded_contents_are_fetched_after_the_device_was_killed_before_them(
     app: App, app_path: Path, server: Served, base: Path, db_url: str
 ) -> None:
