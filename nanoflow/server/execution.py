@@ -10,6 +10,12 @@ a `ServerStore` inside one write transaction per call (rolled back on an unhandl
 - `synchronize to device $x` collects objects for the calling device (`ServerSession.to_device`);
   `nanoflow.server.microflows` turns them into the answer.
 
+Every commit and delete of a `ServerSession` (a microflow's activities, a device's upload)
+runs the entity's event handlers (`on before|after commit|delete M`, the generalizations' first):
+a before handler that returns `false` leaves its object out (not written, no error); a handler
+may change the object; a handler that fails fails the activity. A handler that commits or
+deletes its own object does not run again for it (no endless recursion).
+
 `run_microflow` is one call from outside (a device); `run_handler` runs an event handler
 microflow on an object in a session and transaction that already exist (a sync's upload).
 """
@@ -24,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from nanoflow.compiler import App
+from nanoflow.names import NameTable
 from nanoflow.runtime.errors import FlowError
 from nanoflow.runtime.host import Host
 from nanoflow.runtime.program import Program
@@ -141,6 +148,8 @@ class ServerSession(Session):
         store.guard = self.entity_access
         self.to_device: dict[str, MxObject] = {}
         """Objects `synchronize to device` asked for, by id, in the order asked."""
+        self._in_handler: set[tuple[str, str, str]] = set()
+        self._deleted: set[str] = set()
 
     async def open(self) -> ServerSession:
         user = await self.load(self.caller.user_id, USER_ENTITY)
@@ -173,6 +182,102 @@ class ServerSession(Session):
             return await self.enter(qname, arguments)
         except MendixError as error:
             raise self.flow_error(error, qname) from error
+
+    # ---- commits and deletes with event handlers --------------------------------------------
+
+    async def commit(self, value: Any, what: str) -> None:
+        """`commit`: before-commit handlers, the write, after-commit handlers."""
+        await self.commit_with_events(value, what)
+
+    async def delete(self, value: Any, what: str) -> None:
+        """`delete`: before-delete handlers, the delete, after-delete handlers."""
+        await self.delete_with_events(value, what)
+
+    async def commit_with_events(self, value: Any, what: str) -> list[MxObject]:
+        """Commit with event handlers; the objects a before handler cancelled (not written)."""
+        objects = self._objects(value, what)
+        if any(o.id in self._deleted for o in objects):
+            raise MendixError(f"{what} was deleted: a deleted object cannot be committed")
+        kept, cancelled = await self._before(objects, "commit")
+        if kept:
+            await super().commit(kept, what)
+            for obj in kept:
+                await self.events(obj, "after", "commit")
+        return cancelled
+
+    async def delete_with_events(self, value: Any, what: str) -> list[MxObject]:
+        """Delete with event handlers; the objects a before handler cancelled (kept)."""
+        objects = self._objects(value, what)
+        kept, cancelled = await self._before(objects, "delete")
+        if kept:
+            await super().delete(kept, what)
+            self._deleted.update(o.id for o in kept)
+            for obj in kept:
+                obj.removed = False  # an after-delete handler reads the deleted object's values
+                try:
+                    await self.events(obj, "after", "delete")
+                finally:
+                    obj.removed = True
+        return cancelled
+
+    async def _before(
+        self, objects: list[MxObject], action: str
+    ) -> tuple[list[MxObject], list[MxObject]]:
+        kept: list[MxObject] = []
+        cancelled: list[MxObject] = []
+        for obj in objects:
+            if await self.events(obj, "before", action) is False:
+                cancelled.append(obj)
+            else:
+                kept.append(obj)
+        return kept, cancelled
+
+    async def events(self, obj: MxObject, moment: str, action: str) -> Any:
+        """Run an object's `on <moment> <action>` handlers (its generalizations' first); the
+        last result, or False as soon as a before handler returns false. A handler's failure is
+        a `MendixError` naming it."""
+        names = self.names
+        result: Any = None
+        for qname in handlers_of(names, obj.entity, moment, action):
+            key = (obj.id, moment, action)
+            if key in self._in_handler:
+                continue  # the handler committed or deleted its own object
+            self._in_handler.add(key)
+            try:
+                result = await self._handler(qname, obj, moment, action)
+            finally:
+                self._in_handler.discard(key)
+            if result is False and moment == "before":
+                return False
+        return result
+
+    async def _handler(self, qname: str, obj: MxObject, moment: str, action: str) -> Any:
+        compiled = self.program.flow(qname)
+        if len(compiled.flow.parameters) != 1:
+            raise MendixError(
+                f"event handler `{qname}` must take the object as its only parameter"
+            )
+        parameter = compiled.flow.parameters[0].variable.name
+        try:
+            return await self.enter(qname, {parameter: obj})
+        except MendixError as error:
+            raise MendixError(
+                f"the {moment}-{action} event handler {qname} failed: {error.message}"
+            ) from error
+
+
+def handlers_of(names: NameTable, entity: str, moment: str, action: str) -> list[str]:
+    """The qualified names of an entity's handlers for one event, its generalizations' first."""
+    info = names.entities[entity]
+    found: list[str] = []
+    for name in (*reversed(info.ancestors), entity):
+        decl = names.entities[name].decl
+        if decl is None:
+            continue
+        for handler in decl.handlers:
+            if handler.moment == moment and handler.action == action:
+                found.append(names.qualify(handler.microflow.text, names.entities[name].module))
+    return found
 
 
 async def open_session(

@@ -26,13 +26,11 @@ from nanoflow.names import OWNER_ASSOCIATION
 from nanoflow.protocol.errors import ErrorCode, ErrorItem
 from nanoflow.protocol.sync import ObjectChange, ObjectOutcome, UploadAnswer, UploadRequest
 from nanoflow.runtime import faults
-from nanoflow.runtime.errors import FlowError
 from nanoflow.runtime.program import Program
-from nanoflow.runtime.session import Session
 from nanoflow.runtime.values import MendixError, MxObject
 from nanoflow.runtime.wire import WireError, from_wire, member_kinds
 from nanoflow.server.access import AccessRules, UserAccess
-from nanoflow.server.execution import Caller, ServerSession, open_session, run_handler
+from nanoflow.server.execution import Caller, ServerSession, open_session
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.states import covering_rules, object_state
 from nanoflow.server.store import ServerStore
@@ -169,7 +167,12 @@ class Uploads:
     # ---- one object --------------------------------------------------------------------------
 
     async def _one(
-        self, session: Session, store: ServerStore, access: UserAccess, user: User, item: Decoded
+        self,
+        session: ServerSession,
+        store: ServerStore,
+        access: UserAccess,
+        user: User,
+        item: Decoded,
     ) -> ObjectOutcome:
         change = item.change
         conn = store.conn
@@ -188,7 +191,7 @@ class Uploads:
         return ObjectOutcome(id=change.id, entity=change.entity, status="applied", state=state)
 
     async def _apply(
-        self, session: Session, store: ServerStore, access: UserAccess, item: Decoded
+        self, session: ServerSession, store: ServerStore, access: UserAccess, item: Decoded
     ) -> MxObject | None:
         change = item.change
         info = self.names.entities.get(change.entity)
@@ -204,10 +207,8 @@ class Uploads:
                 return None  # already gone: what the device wanted
             if not any(r.delete for r in covering):
                 raise Refused(f"the user may not delete this {entity}: {_no_right(covering)}")
-            if await self._handlers(session, entity, "before", "delete", obj) is False:
+            if await session.delete_with_events(obj, "the object"):
                 raise Refused("a before-delete event handler returned false")
-            await session.delete(obj, "the object")
-            await self._handlers(session, entity, "after", "delete", obj)
             return None
         if obj is None or not covering:
             raise Refused(GONE)
@@ -227,7 +228,7 @@ class Uploads:
 
     async def _create(
         self,
-        session: Session,
+        session: ServerSession,
         store: ServerStore,
         access: UserAccess,
         entity: str,
@@ -255,36 +256,9 @@ class Uploads:
         await self._commit(session, entity, obj)
         return obj
 
-    async def _commit(self, session: Session, entity: str, obj: MxObject) -> None:
-        if await self._handlers(session, entity, "before", "commit", obj) is False:
+    async def _commit(self, session: ServerSession, entity: str, obj: MxObject) -> None:
+        if await session.commit_with_events(obj, "the object"):
             raise Refused("a before-commit event handler returned false")
-        await session.commit(obj, "the object")
-        await self._handlers(session, entity, "after", "commit", obj)
-
-    async def _handlers(
-        self, session: Session, entity: str, moment: str, action: str, obj: MxObject
-    ) -> Any:
-        """Run the entity's (and its generalizations') event handlers; the last result."""
-        result: Any = None
-        info = self.names.entities[entity]
-        for name in (*reversed(info.ancestors), entity):
-            decl = self.names.entities[name].decl
-            if decl is None:
-                continue
-            for handler in decl.handlers:
-                if handler.moment != moment or handler.action != action:
-                    continue
-                qname = self.names.qualify(handler.microflow.text, self.names.entities[name].module)
-                assert isinstance(session, ServerSession)
-                try:
-                    result = await run_handler(session, qname, obj)
-                except FlowError as error:
-                    raise Refused(
-                        f"the {moment}-{action} event handler {qname} failed: {error.message}"
-                    ) from error
-                if result is False:
-                    return False
-        return result
 
     @staticmethod
     def _check_writable(entity: str, members: set[str], writable: frozenset[str] | None) -> None:
@@ -334,7 +308,7 @@ class Uploads:
     # ---- failures ----------------------------------------------------------------------------
 
     async def _refused(
-        self, session: Session, store: ServerStore, user: User, item: Decoded, reason: str
+        self, session: ServerSession, store: ServerStore, user: User, item: Decoded, reason: str
     ) -> ObjectOutcome:
         """Keep the refused change as a `System.SynchronizationFailure` of its user."""
         change = item.change
@@ -365,7 +339,7 @@ class Uploads:
         )
 
     async def _state_after_refusal(
-        self, store: ServerStore, session: Session, change: ObjectChange
+        self, store: ServerStore, session: ServerSession, change: ObjectChange
     ) -> Any:
         """What the device should hold after a refusal: the object as the server has it for
         the user, or nothing."""
