@@ -7,9 +7,9 @@ with nothing written. The upload path runs the same handlers."""
 from __future__ import annotations
 
 import contextlib
-from decimal import Decimal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
