@@ -49,23 +49,31 @@ from nanoflow.source import NO_SPAN
 
 @dataclass(frozen=True)
 class SyncFailure:
-    """A change of this device that the server refused: the object, what was uploaded
-    (`new`, `changed`, `deleted`), why, and when the upload reported it."""
+    """A change that the server refused (kept there as a `System.SynchronizationFailure`): the
+    object, what was uploaded (`new`, `changed`, `deleted`; empty when not known), why, and
+    when. `source` says where the list came from: `"server"` (the user's failure records) or
+    `"device"` (what this device's uploads reported, when the server cannot be reached);
+    `failure_id` is the record's id on the server (None when not known)."""
 
     object_id: str
     entity: str
     kind: str
     reason: str
     at: datetime
+    source: str = "device"
+    failure_id: str | None = None
 
     @classmethod
-    def of(cls, item: dict[str, Any]) -> SyncFailure:
+    def of(cls, item: dict[str, Any], source: str = "device") -> SyncFailure:
+        failure_id = item.get("failure_id")
         return cls(
             str(item.get("id", "")),
             str(item.get("entity", "")),
-            str(item.get("kind", "")),
+            str(item.get("kind") or ""),
             str(item.get("reason", "")),
             datetime.fromtimestamp(float(item.get("at", 0)), UTC),
+            source,
+            str(failure_id) if failure_id else None,
         )
 
 
@@ -219,9 +227,18 @@ class Runtime(Session):
                     await task
 
     async def failures(self) -> list[SyncFailure]:
-        """The device's changes that the server refused (kept there as
-        `System.SynchronizationFailure`), newest first, as the uploads reported them."""
+        """The user's changes that the server refused (its `System.SynchronizationFailure`
+        records), newest first: from the server when it answers (`source="server"`), else what
+        this device's uploads reported (`source="device"`)."""
         store = self.store
+        sync = self._device_sync
+        if sync is not None:
+            try:
+                found = await sync.server_failures()
+            except MendixError:
+                pass  # offline, or the token is no longer good: the device's own list
+            else:
+                return [SyncFailure.of(item, "server") for item in found]
         if not isinstance(store, DeviceStore):
             return []
         return [SyncFailure.of(item) for item in await stored_failures(store)]

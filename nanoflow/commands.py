@@ -436,9 +436,21 @@ async def _show_store(app: App, path: Path, json_out: bool) -> int:
         pending = await device.pending_changes()
         session = CachedSession.from_meta(await device.get_meta("session"))
         last_sync = await device.get_meta("last_sync")
-        failures = await stored_failures(device)  # type: ignore[arg-type]
+        recorded = await stored_failures(device)  # type: ignore[arg-type]
     finally:
         await device.close()
+    from nanoflow.cli_failures import list_failures
+
+    listed = await list_failures(app, path, session, recorded)
+    keys = ("id", "entity", "kind", "reason", "at")
+    failures = [{k: f.get(k) for k in keys} for f in listed.failures]
+    if listed.why_not_server is not None:
+        note = (
+            f"the sync server could not list the user's failures ({listed.why_not_server}): "
+            "showing the refused changes this device's uploads reported"
+        )
+        if json_out:
+            sys.stderr.write(f"note: {note}\n")
     bound = None
     if session is not None:
         bound = {
@@ -479,10 +491,13 @@ async def _show_store(app: App, path: Path, json_out: bool) -> int:
             markup=False,
         )
     out.print(_last_sync_line(last_sync), markup=False)
+    if listed.why_not_server is not None:
+        out.print(f"note: {note}", markup=False)
     if failures:
+        where = "listed by the server" if listed.source == "server" else "as this device recorded"
         out.print(
             f"{len(failures)} change(s) refused by the server (kept there as "
-            "System.SynchronizationFailure):",
+            f"System.SynchronizationFailure), {where}:",
             markup=False,
         )
         for failure in failures:

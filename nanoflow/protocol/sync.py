@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from nanoflow.protocol.wire import ObjectId, WireModel
+from nanoflow.protocol.wire import ObjectId, UtcDateTime, WireModel
 
 Scalar = bool | int | str | None
 """A member value; see the module docstring for how each attribute type travels."""
@@ -178,6 +178,32 @@ class FileStored(WireModel):
     id: ObjectId
     hash: Sha256
     size: Annotated[int, Field(ge=0)]
+
+
+# ---- failures (SYNC.md 3.2) ----------------------------------------------------------------------
+
+
+class FailureRecord(WireModel):
+    """One of the caller's `System.SynchronizationFailure` records: a change the server
+    refused, kept there with what was uploaded."""
+
+    id: ObjectId = Field(description="The failure record's own id.")
+    object_id: str = Field(description="`ObjectId`: the refused object's id.")
+    entity: str = Field(description="`ObjectType`: the refused object's entity.")
+    kind: Literal["new", "changed", "deleted"] | None = Field(
+        default=None, description="What the device uploaded (null when the content says not)."
+    )
+    reason: str
+    content: str = Field(description="`ObjectContent`: the uploaded members as JSON.")
+    created: UtcDateTime
+
+
+class FailureList(WireModel):
+    """A page of the caller's failures, newest first (`GET /failures?limit=&before=`)."""
+
+    failures: list[FailureRecord]
+    more: bool = Field(description="Older failures follow: ask again with `before=cursor`.")
+    cursor: Cursor | None = None
 
 
 # ---- microflow calls (LANGUAGE.md 6, SYNC.md 4a) ------------------------------------------------

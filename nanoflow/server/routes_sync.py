@@ -1,4 +1,5 @@
-"""The sync endpoints (SYNC.md 3-4, 7): upload, download, refresh, file contents."""
+"""The sync endpoints (SYNC.md 3-4, 7): upload, download, refresh, file contents, the
+caller's failures."""
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time,
 # and they name the `authenticated` dependency of the enclosing function.
@@ -13,6 +14,7 @@ from nanoflow.compiler import App
 from nanoflow.protocol.errors import ErrorCode
 from nanoflow.protocol.sync import (
     DownloadPage,
+    FailureList,
     RefreshAnswer,
     RefreshRequest,
     UploadAnswer,
@@ -24,6 +26,7 @@ from nanoflow.runtime.program import Program
 from nanoflow.server.access import AccessRules, UserAccess
 from nanoflow.server.database import ServerDatabase
 from nanoflow.server.downloads import MAX_PAGE, Downloads
+from nanoflow.server.failures import MAX_FAILURES, list_failures
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.sessions import Authenticated
 from nanoflow.server.states import object_state
@@ -109,5 +112,17 @@ def sync_router(
         if data is None:
             return Response(status_code=204)
         return Response(data, media_type="application/octet-stream")
+
+    @router.get(
+        "/failures",
+        response_model=FailureList,
+        summary="The caller's own synchronization failures, newest first",
+    )
+    async def failures(
+        caller: Annotated[Authenticated, Depends(authenticated)],
+        limit: Annotated[int, Query(ge=1, le=MAX_FAILURES)] = 100,
+        before: Annotated[str | None, Query(max_length=80)] = None,
+    ) -> FailureList:
+        return await list_failures(db, caller.user.id, limit, before)
 
     return router

@@ -156,6 +156,11 @@ class DeviceSync:
         """The refused changes the device knows of (`stored_failures`)."""
         return await stored_failures(self.store)
 
+    async def server_failures(self) -> list[dict[str, Any]]:
+        """The user's failure records on the server, newest first (the last
+        `KEPT_FAILURES`); a `SyncError` when the server cannot answer."""
+        return await self.transport.failures(KEPT_FAILURES)
+
     async def cancel(self, session: Session) -> None:
         """`cancel synchronization`: the running one stops at its next safe point."""
         if not self._running:

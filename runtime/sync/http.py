@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from nanoflow.protocol.auth import LoginAnswer, LoginRequest, SessionAnswer
 from nanoflow.protocol.sync import (
     DownloadPage,
+    FailureList,
     MicroflowCall,
     MicroflowResult,
     ObjectChange,
@@ -48,6 +49,7 @@ from nanoflow.runtime.wire import WireError, from_wire, member_kinds, to_wire
 RETRIES = 3
 BACKOFF_S = 0.2
 TIMEOUT_S = 30.0
+FAILURES_PAGE = 1000
 
 Relogin = Callable[[], Awaitable[None]]
 
@@ -340,6 +342,35 @@ class HttpTransport:
             [self.server_object(o) for o in answer.to_device],
             list(answer.removed_from_device),
         )
+
+
+    async def failures(self, limit: int) -> list[dict[str, Any]]:
+        """The user's `System.SynchronizationFailure` records (GET /failures, page by page),
+        newest first, at most `limit`: `id` (the object's), `entity`, `kind`, `reason`, `at`
+        (seconds since the epoch) and `failure_id`."""
+        found: list[dict[str, Any]] = []
+        before: str | None = None
+        while len(found) < limit:
+            params: dict[str, Any] = {"limit": min(FAILURES_PAGE, limit - len(found))}
+            if before is not None:
+                params["before"] = before
+            response = await self._request("GET", "/failures", params=params)
+            page: FailureList = self._parse(FailureList, response)
+            found += [
+                {
+                    "id": f.object_id,
+                    "entity": f.entity,
+                    "kind": f.kind,
+                    "reason": f.reason,
+                    "at": f.created.timestamp(),
+                    "failure_id": f.id,
+                }
+                for f in page.failures
+            ]
+            if not page.more or page.cursor is None:
+                break
+            before = page.cursor
+        return found
 
 
 def _nullable(kind: str, enum: str | None) -> Any:

@@ -88,3 +88,7 @@ class SyncTransport(Protocol):
 
     async def call_microflow(self, name: str, arguments: dict[str, Any]) -> MicroflowAnswer:
         """Run a microflow for this user with wire-encoded arguments."""
+
+    async def failures(self, limit: int) -> list[dict[str, Any]]:
+        """This user's failure records on the server, newest first (at most `limit`), each
+        as `stored_failures` lists them plus `failure_id`."""

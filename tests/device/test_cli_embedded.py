@@ -90,3 +90,50 @@ async def test_a_store_in_use_is_refused_and_the_embedded_server_closed(tmp_path
         await held.close()
     assert done.returncode == 2
     assert f"store {store} is in use by process {os.getpid()}" in done.stderr
+
+
+TAGS = """module Tags
+role User
+entity Tag { Name: String unique }
+access Tag for User { create, read *, write * }
+offline { Tag: all }
+nanoflow Twins() returns Boolean {
+  $a = create Tag (Name = 'x')
+  $b = create Tag (Name = 'X')
+  commit $a
+  commit $b
+  synchronize all
+  return ($a = empty) != ($b = empty)
+}
+nanoflow Nothing() returns Integer {
+  return 1
+}
+"""
+
+
+def test_store_lists_the_users_failures_from_the_server(tmp_path: Path) -> None:
+    app = write_app(tmp_path / "tags", TAGS)
+    assert result(nanoflow("run", str(app), "Twins", "--json")) is True  # refused, removed
+    shown = nanoflow("store", str(app), "--json")
+    assert shown.returncode == 0 and shown.stderr == ""
+    [failure] = json.loads(shown.stdout)["failures"]
+    assert set(failure) == {"id", "entity", "kind", "reason", "at"}
+    assert failure["entity"] == "Tags.Tag" and failure["kind"] == "new"
+    assert "Name must be unique" in failure["reason"]
+    text = nanoflow("store", str(app))
+    assert "1 change(s) refused by the server" in text.stdout
+    assert "listed by the server" in text.stdout
+    # a second device of the same user never saw the refusal: the server lists it
+    other = tmp_path / "tags" / ".nanoflow" / "other.sqlite"
+    assert result(nanoflow("run", str(app), "Nothing", "--json", "--store", str(other))) == 1
+    shown = nanoflow("store", str(app), "--json", "--store", str(other))
+    assert [f["id"] for f in json.loads(shown.stdout)["failures"]] == [failure["id"]]
+    # without the server: what the device recorded (nothing, here), and a note saying so
+    server = tmp_path / "tags" / ".nanoflow" / "embedded-server.sqlite"
+    server.rename(server.with_name("moved.sqlite"))
+    shown = nanoflow("store", str(app), "--json", "--store", str(other))
+    assert shown.returncode == 0 and json.loads(shown.stdout)["failures"] == []
+    assert "could not list" in shown.stderr and "this device's uploads" in shown.stderr
+    text = nanoflow("store", str(app), "--store", str(other))
+    assert "note: the sync server could not list" in text.stdout
+    assert not server.exists()  # `store` never creates a server database

@@ -8,11 +8,13 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 from device_support import Server
 
 from nanoflow.api import Runtime
 from nanoflow.compiler import App
 from nanoflow.runtime.sync.engine import SIMULTANEOUS
+from nanoflow.runtime.sync.login import ServerLink
 from nanoflow.server.sessions import utc_now
 
 
@@ -61,6 +63,36 @@ async def test_a_refused_change_is_listed_and_the_object_back_at_the_servers_sta
         assert alice.store is not None
         last = await alice.store.get_meta("last_sync")
         assert last["failed"] == 1 and last["uploaded"] == 0
+
+
+async def test_failures_come_from_the_server_and_from_the_device_when_it_is_unreachable(
+    server: Server, field_app: App, tmp_path: Path
+) -> None:
+    await users(server)
+    async with Runtime(
+        field_app, store=tmp_path / "phone.sqlite", link=server.link("s3cret"), user="alice"
+    ) as phone:
+        task = await phone.call("NewTask", title="roof")
+        assert await phone.call("Sync") == "ok"
+        await phone.call("Finish", task=task)
+        assert await phone.call("Sync") == "ok"  # refused: Done is not writable
+    # another device of the same user never recorded the refusal: the server lists it
+    tablet = tmp_path / "tablet.sqlite"
+    async with Runtime(field_app, store=tablet, link=server.link("s3cret"), user="alice") as rt:
+        [failure] = await rt.failures()
+        assert failure.source == "server" and failure.failure_id is not None
+        assert failure.object_id == task.id and failure.kind == "changed"
+        assert "not writable" in failure.reason
+    # the server out of reach: the tablet's own (empty) record, the phone's one refusal
+    for store, expected in ((tablet, []), (tmp_path / "phone.sqlite", [task.id])):
+        unreachable = ServerLink(
+            httpx.AsyncClient(base_url="http://127.0.0.1:9"), "http://127.0.0.1:9", retries=0
+        )
+        async with Runtime(field_app, store=store, link=unreachable, user="alice") as rt:
+            assert not rt.online
+            found = await rt.failures()
+            assert [f.object_id for f in found] == expected
+            assert all(f.source == "device" and f.failure_id is None for f in found)
 
 
 async def test_a_second_synchronization_fails_with_mendix_message(
