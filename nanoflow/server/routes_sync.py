@@ -11,19 +11,22 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import text
 
 from nanoflow.compiler import App
-from nanoflow.protocol.errors import ErrorCode
+from nanoflow.protocol.errors import ErrorBody, ErrorCode
 from nanoflow.protocol.sync import (
     DownloadPage,
     FailureList,
+    FileLinkRequest,
+    FileStored,
     RefreshAnswer,
     RefreshRequest,
     UploadAnswer,
     UploadRequest,
 )
-from nanoflow.protocol.wire import ObjectId
+from nanoflow.protocol.wire import API_PREFIX, ObjectId
 from nanoflow.runtime import faults
 from nanoflow.runtime.program import Program
 from nanoflow.server.access import AccessRules, UserAccess
+from nanoflow.server.contents import Contents
 from nanoflow.server.database import ServerDatabase
 from nanoflow.server.downloads import MAX_PAGE, Downloads
 from nanoflow.server.failures import MAX_FAILURES, list_failures
@@ -72,6 +75,29 @@ def sync_router(
     ) -> RefreshAnswer:
         return await downloads.refresh(caller.user, list(body.ids))
 
+    async def file_target(store: ServerStore, caller: Authenticated, object_id: str) -> None:
+        """Whether the caller may give this object contents: a stored object must be a file
+        object they may read (its row is stamped so other devices fetch the new contents); an
+        object not uploaded yet may only get contents from the user who sent its first ones."""
+        where = await store.exists([object_id])
+        if object_id in where:
+            access = UserAccess(rules, caller.user.id, caller.user.roles)
+            layout = store.schema.layout(where[object_id])
+            if (
+                not layout.is_file
+                or await object_state(store, access, where[object_id], object_id) is None
+            ):
+                raise ApiError(404, ErrorCode.NOT_FOUND, f"no file object {object_id}")
+            seq = await store.sequence()
+            await store.conn.execute(
+                text(f"UPDATE {layout.table.sql} SET _seq = :seq WHERE id = :id"),
+                {"seq": seq, "id": object_id},
+            )
+            return
+        stored = await Contents(db.tables, store.conn).of(object_id)
+        if stored is not None and stored.user_id != caller.user.id:
+            raise ApiError(404, ErrorCode.NOT_FOUND, f"no file object {object_id}")
+
     @router.put("/files/{object_id}", status_code=204, summary="Store file contents")
     async def put_file(
         object_id: ObjectId,
@@ -83,19 +109,35 @@ def sync_router(
             faults.fault("server.files.put")
         async with db.write() as conn:
             store = ServerStore(db, conn)
-            where = await store.exists([object_id])
-            if object_id in where:
-                access = UserAccess(rules, caller.user.id, caller.user.roles)
-                if await object_state(store, access, where[object_id], object_id) is None:
-                    raise ApiError(404, ErrorCode.NOT_FOUND, f"no file object {object_id}")
-                layout = store.schema.layout(where[object_id])
-                seq = await store.sequence()
-                await conn.execute(
-                    text(f"UPDATE {layout.table.sql} SET _seq = :seq WHERE id = :id"),
-                    {"seq": seq, "id": object_id},
-                )
+            await file_target(store, caller, object_id)
             await store.write_file(object_id, data, caller.user.id)
         return Response(status_code=204)
+
+    @router.post(
+        "/files/{object_id}/link",
+        response_model=FileStored,
+        summary="Reuse contents this user sent before instead of sending the bytes again",
+        responses={404: {"model": ErrorBody}},
+    )
+    async def link_file(
+        object_id: ObjectId,
+        body: FileLinkRequest,
+        caller: Annotated[Authenticated, Depends(authenticated)],
+    ) -> FileStored:
+        async with db.write() as conn:
+            store = ServerStore(db, conn)
+            await file_target(store, caller, object_id)
+            seq = await store.sequence()
+            contents = Contents(db.tables, conn)
+            stored = await contents.link(object_id, body.hash, body.size, caller.user.id, seq)
+            if stored is None:
+                raise ApiError(
+                    404,
+                    ErrorCode.NOT_FOUND,
+                    "no contents with this hash among yours: send the bytes "
+                    f"(PUT {API_PREFIX}/files/{object_id})",
+                )
+        return FileStored(id=object_id, hash=stored.hash, size=stored.size)
 
     @router.get("/files/{object_id}", summary="File contents")
     async def get_file(

@@ -15,7 +15,6 @@ writing transaction (see `nanoflow.server.tables`).
 
 from __future__ import annotations
 
-import hashlib
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -29,12 +28,10 @@ from nanoflow.runtime.storage import Fetched, WriteUnit
 from nanoflow.runtime.store.rows import Builder, Decoder, make_builder, make_decoder
 from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout
 from nanoflow.runtime.values import MendixError
+from nanoflow.server.contents import Contents
 
 if TYPE_CHECKING:
     from nanoflow.server.database import ServerDatabase
-
-CHUNK = 256 * 1024
-
 
 class ServerCodecs:
     """Builders, decoders and statements of one server database (shared by its requests)."""
@@ -386,6 +383,8 @@ class ServerStore:
                 tombstones.insert(), [{"id": i, "entity": e, "_seq": seq} for i, e in found]
             )
             gone += [i for i, _e in found]
+            if layout.is_file:
+                await Contents(self.db.tables, self.conn).drop([i for i, _e in found])
         if gone:
             await self._clear_links(gone, seq)
         return gone
@@ -437,30 +436,13 @@ class ServerStore:
         return counts
 
     async def write_file(self, obj_id: str, data: bytes, user_id: str | None = None) -> None:
-        """Store a file object's contents (in parts), with its hash and size."""
+        """Store a file object's contents, sent by `user_id` (None: written on the server);
+        deduplicated within that user's contents only (`nanoflow.server.contents`)."""
         seq = await self.sequence()
-        files, chunks = self.db.tables.files, self.db.tables.file_chunks
-        await self.conn.execute(chunks.delete().where(chunks.c.id == obj_id))
-        await self.conn.execute(files.delete().where(files.c.id == obj_id))
-        digest = hashlib.sha256(data).hexdigest()
-        row = {"id": obj_id, "hash": digest, "size": len(data), "user_id": user_id, "_seq": seq}
-        await self.conn.execute(files.insert().values(**row))
-        parts = [
-            {"id": obj_id, "part": n, "data": data[i : i + CHUNK]}
-            for n, i in enumerate(range(0, len(data), CHUNK))
-        ]
-        if parts:
-            await self.conn.execute(chunks.insert(), parts)
+        await Contents(self.db.tables, self.conn).write(obj_id, data, user_id, seq)
 
     async def read_file(self, obj_id: str) -> bytes | None:
-        files, chunks = self.db.tables.files, self.db.tables.file_chunks
-        found = (await self.conn.execute(files.select().where(files.c.id == obj_id))).first()
-        if found is None:
-            return None
-        result = await self.conn.execute(
-            chunks.select().where(chunks.c.id == obj_id).order_by(chunks.c.part)
-        )
-        return b"".join(bytes(r.data) for r in result.all())
+        return await Contents(self.db.tables, self.conn).read(obj_id)
 
     async def get_item(self, key: str) -> str | None:
         raise MendixError("storage items live on the device")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -23,6 +24,7 @@ from nanoflow.protocol.auth import LoginAnswer, LoginRequest, SessionAnswer
 from nanoflow.protocol.sync import (
     DownloadPage,
     FailureList,
+    FileLinkRequest,
     MicroflowCall,
     MicroflowResult,
     ObjectChange,
@@ -50,6 +52,8 @@ RETRIES = 3
 BACKOFF_S = 0.2
 TIMEOUT_S = 30.0
 FAILURES_PAGE = 1000
+LINK_MIN_BYTES = 64 * 1024
+"""Contents at least this large are offered by hash before their bytes are sent."""
 
 Relogin = Callable[[], Awaitable[None]]
 
@@ -321,6 +325,19 @@ class HttpTransport:
     # ---- files and microflows ----------------------------------------------------------------
 
     async def put_file(self, object_id: str, data: bytes) -> None:
+        """Send a file object's contents. Large contents are first offered by their hash
+        (`POST /files/{id}/link`): when this user sent the same bytes before, the server
+        reuses them and the bytes stay on the device."""
+        if len(data) >= LINK_MIN_BYTES:
+            offer = FileLinkRequest(hash=hashlib.sha256(data).hexdigest(), size=len(data))
+            try:
+                await self._request(
+                    "POST", f"/files/{object_id}/link", body=offer.model_dump_json().encode()
+                )
+                return
+            except SyncError as error:
+                if error.status != 404:
+                    raise
         await self._request(
             "PUT", f"/files/{object_id}", body=data, content_type="application/octet-stream"
         )

@@ -289,6 +289,7 @@ async def test_openapi_is_public_and_describes_the_api(server: Server) -> None:
         "/api/v1/files/{object_id}",
         "/api/v1/microflows/{name}",
         "/api/v1/failures",
+        "/api/v1/files/{object_id}/link",
     }
     for path, methods in document["paths"].items():
         for method, operation in methods.items():
