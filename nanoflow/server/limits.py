@@ -55,3 +55,6 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+NUL = "a text with the character U+0000 (NUL), which the server cannot store"
+"""Why a string with NUL is refused: PostgreSQL text cannot hold it (refused on every database)."""

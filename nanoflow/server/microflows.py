@@ -27,6 +27,7 @@ from nanoflow.runtime.wire import WireError, from_wire, to_wire
 from nanoflow.server.database import ServerDatabase
 from nanoflow.server.execution import Caller, ServerSession, run_microflow
 from nanoflow.server.http_errors import ApiError
+from nanoflow.server.limits import NUL
 from nanoflow.server.states import object_state
 
 _RANGES = {"Integer": (INT_MIN, INT_MAX), "Long": (LONG_MIN, LONG_MAX)}
@@ -117,6 +118,8 @@ def _argument(app: App, wire: tuple[str, str | None], value: Any) -> Any:
     decoded = from_wire(kind, value, enum)
     if decoded is None:
         return None
+    if isinstance(decoded, str) and "\x00" in decoded:
+        raise WireError(NUL)
     if kind in _RANGES:
         low, high = _RANGES[kind]
         if not low <= decoded <= high:

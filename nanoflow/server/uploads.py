@@ -32,6 +32,7 @@ from nanoflow.runtime.wire import WireError, from_wire, member_kinds
 from nanoflow.server.access import AccessRules, UserAccess
 from nanoflow.server.execution import Caller, ServerSession, open_session
 from nanoflow.server.http_errors import ApiError
+from nanoflow.server.limits import NUL
 from nanoflow.server.states import covering_rules, object_state
 from nanoflow.server.store import ServerStore
 from nanoflow.server.users import now_ms
@@ -68,6 +69,8 @@ class Decoded:
     values: dict[str, Any]
     added: dict[str, tuple[str, ...]]
     removed: dict[str, tuple[str, ...]]
+    problem: str | None = None
+    """Why the change cannot be applied whatever the rules say (a value no store keeps)."""
 
     @property
     def members(self) -> set[str]:
@@ -162,7 +165,9 @@ class Uploads:
                 f"object {change.id} ({change.entity}): {error}",
                 [ErrorItem(loc=["objects", n], message=str(error), type="value")],
             ) from None
-        return Decoded(change, values, added, removed)
+        nul = sorted(m for m, v in values.items() if isinstance(v, str) and "\x00" in v)
+        problem = f"{', '.join(nul)} of {change.entity}: {NUL}" if nul else None
+        return Decoded(change, values, added, removed, problem)
 
     # ---- one object --------------------------------------------------------------------------
 
@@ -197,6 +202,8 @@ class Uploads:
         info = self.names.entities.get(change.entity)
         if info is None or info.qname not in store.schema.entities:
             raise Refused(f"the server has no entity {change.entity}")
+        if item.problem is not None:
+            raise Refused(item.problem)
         entity = info.qname
         if change.kind == "new":
             return await self._create(session, store, access, entity, item)

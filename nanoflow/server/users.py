@@ -182,6 +182,8 @@ class Users:
 
     async def find(self, name: str) -> tuple[User, str] | None:
         """A user and its password hash, by name (any case)."""
+        if "\x00" in name:
+            return None  # no user has one (and PostgreSQL text cannot hold it)
         async with self.db.read() as conn:
             return await self._find(conn, name)
 
