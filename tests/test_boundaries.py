@@ -10,7 +10,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "nanoflow"
 # modules of nanoflow/ that glue the front end to the runtime or the server
-GLUE = {"__init__", "api", "cli", "cli_host", "cli_server", "commands", "embedded", "evaluate"}
+GLUE = {
+    "__init__", "api", "cli", "cli_failures", "cli_host", "cli_server", "commands", "embedded",
+    "evaluate",
+}
 SUBPACKAGES = {"runtime", "server", "protocol", "stdlib_actions", "grammar", "builtin"}
 
 

@@ -1,9 +1,8 @@
 """The wire protocol between devices and the sync server (SYNC.md 1a): pydantic models shared by
 the client and the server. Imports neither side.
 
-Served now: `LoginRequest`/`LoginAnswer`, `SessionAnswer`, `ErrorBody`, and the microflow call
-models `MicroflowCall`/`MicroflowResult` of `nanoflow.protocol.sync`; its other models are drafts
-(docs/sync.md, "protocol").
+Here: `LoginRequest`/`LoginAnswer`, `SessionAnswer`, `ErrorBody`; the synchronization and
+microflow call models are in `nanoflow.protocol.sync` (docs/sync.md, "protocol").
 """
 
 from nanoflow.protocol.auth import LoginAnswer, LoginRequest, SessionAnswer

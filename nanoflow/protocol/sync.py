@@ -1,6 +1,6 @@
-"""The synchronization models (SYNC.md sections 2-4 and 7; LANGUAGE.md 6). The microflow call
-(`MicroflowCall`, `MicroflowResult`) is served; the others are drafts: docs/sync.md ("protocol")
-describes the endpoints they are meant for.
+"""The synchronization models (SYNC.md sections 2-4 and 7; LANGUAGE.md 6), all served:
+upload, download, refresh, files (`link`), the caller's failures and microflow calls
+(docs/sync.md, "protocol").
 
 Member values on the wire (`Scalar`): JSON null for empty, booleans, integers (Integer, Long,
 AutoNumber: all 64 bits), and strings for String, enumeration keys, Decimals (plain notation)
