@@ -150,6 +150,7 @@ class ServerSession(Session):
         """Objects `synchronize to device` asked for, by id, in the order asked."""
         self._in_handler: set[tuple[str, str, str]] = set()
         self._deleted: set[str] = set()
+        self._handlers: dict[tuple[str, str, str], list[str]] = {}
 
     async def open(self) -> ServerSession:
         user = await self.load(self.caller.user_id, USER_ENTITY)
@@ -236,9 +237,12 @@ class ServerSession(Session):
         """Run an object's `on <moment> <action>` handlers (its generalizations' first); the
         last result, or False as soon as a before handler returns false. A handler's failure is
         a `MendixError` naming it."""
-        names = self.names
+        event = (obj.entity, moment, action)
+        found = self._handlers.get(event)
+        if found is None:
+            found = self._handlers[event] = handlers_of(self.names, *event)
         result: Any = None
-        for qname in handlers_of(names, obj.entity, moment, action):
+        for qname in found:
             key = (obj.id, moment, action)
             if key in self._in_handler:
                 continue  # the handler committed or deleted its own object
