@@ -90,7 +90,9 @@ class CachedRe:
         return compiled
 
     def match(self, pattern: Any, string: Any, flags: int = 0) -> re.Match[Any] | None:
-        return re.match(pattern, string, flags)
+        """`re.match`, with the pattern compiled through the table (lark matches each string
+        terminal against the regular ones when it builds a lexer state)."""
+        return self.compile(pattern, flags).match(string)
 
     def save(self) -> None:
         """Keep the patterns compiled since the last save for the next processes."""
