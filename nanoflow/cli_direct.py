@@ -52,6 +52,8 @@ def _check(args: list[str]) -> Command | None:
     path = Path(args[0])
     try:
         os.stat(path)
+    except ValueError:  # a NUL in the path: Typer's to judge
+        return None
     except OSError:  # Typer hands a path that is not there to the command too
         pass
     else:

@@ -1,8 +1,9 @@
 """The parser: lark LALR with a contextual lexer, lowering straight to IR.
 
 Built once per process, and kept whole in the per-user cache on disk
-(`nanoflow/parser_cache.py`; lark's own cache keeps the grammar's analysis for a rebuild). Syntax errors become diagnostics that name what was expected in
-words, never lark terminal names.
+(`nanoflow/parser_cache.py`; lark's own cache keeps the grammar's analysis for a rebuild).
+Syntax errors become diagnostics that name what was expected in words, never lark terminal
+names.
 """
 
 from __future__ import annotations
