@@ -229,3 +229,51 @@ def test_same_output_and_exit_code_either_way(tmp_path: Path, args: tuple[str, .
         typer_run.stdout,
         typer_run.stderr,
     )
+
+
+CRASH = """
+import sys
+import nanoflow.cli_check
+import nanoflow.commands
+def broken(*args, **kwargs):
+    raise RuntimeError("a bug")
+nanoflow.commands.eval_command = broken
+nanoflow.cli_check.check_command = broken
+sys.argv = ["nanoflow", *sys.argv[1:]]
+from nanoflow.__main__ import main
+main()
+"""
+
+
+@pytest.mark.parametrize("args", [("eval", "1", "--json"), ("check", SAMPLE)], ids=" ".join)
+def test_the_last_resort_ends_a_direct_command_too(args: tuple[str, ...]) -> None:
+    assert cli_direct.read(list(args)) is not None
+    done = no_traceback(
+        subprocess.run(
+            [sys.executable, "-c", CRASH, *args], capture_output=True, text=True, check=False
+        )
+    )
+    assert done.returncode == 70
+    assert done.stderr.startswith("internal error: nanoflow failed unexpectedly (RuntimeError)")
+    report = Path(done.stderr.rsplit("the full report is in ", 1)[1].strip())
+    assert "RuntimeError: a bug" in report.read_text()
+    report.unlink()
+    if "--json" in args:
+        assert "internal error (RuntimeError)" in done.stdout
+
+
+def test_a_closed_output_ends_either_way_alike() -> None:
+    def closed_early(command: list[str]) -> tuple[int, str]:
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader has gone before the command writes its value
+        err = process.stderr.read()
+        return process.wait(timeout=120), err
+
+    args = ["eval", "'x'"]
+    direct = closed_early([sys.executable, "-m", "nanoflow", *args])
+    typer_run = closed_early([sys.executable, "-c", TYPER_MAIN, *args])
+    assert direct == typer_run
+    assert "Traceback" not in direct[1]
