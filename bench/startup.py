@@ -37,7 +37,7 @@ def nanoflow_command() -> list[str]:
     script = Path(sys.executable).with_name("nanoflow")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from nanoflow.cli import main; main()"]
+    return [sys.executable, "-m", "nanoflow"]
 
 
 def wall_time(command: list[str], env: dict[str, str]) -> float:

@@ -1,8 +1,9 @@
 """The `nanoflow` command's entry point (also `python -m nanoflow`).
 
 Help that was printed before in the same conditions comes from the per-user cache
-(`nanoflow/help_cache.py`) without importing Typer, rich or the compiler; everything else goes
-to the command line in `nanoflow/cli.py`.
+(`nanoflow/help_cache.py`) without importing Typer, rich or the compiler; a plain `eval` or
+`check` is read and run without Typer (`nanoflow/cli_direct.py`); everything else goes to the
+command line in `nanoflow/cli.py`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ def main() -> None:
 
     argv = sys.argv[1:]
     if not help_cache.is_help_request(argv):
+        from nanoflow import cli_direct
+
+        code = cli_direct.run(argv)
+        if code is not None:
+            sys.exit(code)
         from nanoflow.cli import main as cli_main
 
         cli_main()

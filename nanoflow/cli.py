@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
+from nanoflow.cli_direct import ROUNDINGS, rounding_mode
 from nanoflow.cli_help import WordyGroup
 from nanoflow.cli_server import register as register_server_commands
 
-ROUNDINGS = ("half-away-from-zero", "half-even")
 STORE_HELP = "The device's offline store (default: .nanoflow/device.sqlite beside APP)."
 ZONE_HELP = "The user's time zone, an IANA name such as Europe/Amsterdam (default: UTC)."
 ROUNDING_HELP = (
@@ -22,8 +22,8 @@ ROUNDING_HELP = (
 
 def _rounding(value: str) -> str:
     """`--rounding` in either spelling, as the command line writes it."""
-    spelled = value.strip().lower().replace("_", "-")
-    if spelled not in ROUNDINGS:
+    spelled = rounding_mode(value)
+    if spelled is None:
         raise typer.BadParameter(f"`{value}` is not one of {', '.join(ROUNDINGS)}")
     return spelled
 
@@ -47,32 +47,9 @@ def check(
     ],
 ) -> None:
     """Parse and type-check an app; exit 0 when clean (warnings allowed), 1 with errors."""
-    from rich.console import Console
+    from nanoflow.cli_check import check_command
 
-    from nanoflow.compiler import compile_sources, read_sources
-    from nanoflow.render import render_all
-
-    out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    if not path.exists():
-        err.print(f"error: no such file or directory: {path}", style="bold red", markup=False)
-        raise typer.Exit(2)
-    sources, problems = read_sources(path)
-    if problems:
-        render_all(problems, {}, err)
-        raise typer.Exit(2)
-    result = compile_sources(sources)
-    if result.diagnostics:
-        render_all(result.diagnostics, {s.path: s for s in sources}, out)
-    if result.app is None:
-        raise typer.Exit(1)
-    flows = len(result.app.flows())
-    out.print(
-        f"ok: {len(sources)} file{'s' if len(sources) != 1 else ''}, "
-        f"{len(result.app.modules)} module{'s' if len(result.app.modules) != 1 else ''}, "
-        f"{flows} flow{'s' if flows != 1 else ''}",
-        markup=False,
-    )
+    raise typer.Exit(check_command(path))
 
 
 @app.command()

@@ -7,13 +7,16 @@ reaches the terminal.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nanoflow import cli_click as click
+if TYPE_CHECKING:
+    from nanoflow import cli_click as click
 
 USAGE = 2
 INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h
@@ -49,6 +52,8 @@ def error_line(message: str) -> None:
 
 def run_cli(command: click.Command, argv: Sequence[str]) -> int:
     """Run the click/typer `command` on `argv` and return the exit code."""
+    from nanoflow import cli_click as click
+
     as_json = wants_json(argv)
     try:
         result = command.main(args=list(argv), prog_name="nanoflow", standalone_mode=False)
@@ -64,6 +69,38 @@ def run_cli(command: click.Command, argv: Sequence[str]) -> int:
     if result == INTERRUPTED and not _announced:  # Typer turns a Ctrl-C into a silent 130
         return interrupted(as_json)
     return result if isinstance(result, int) else 0
+
+
+def run_direct(command: Callable[[], int], argv: Sequence[str]) -> int:
+    """Run a command read without Typer (`nanoflow/cli_direct.py`) on `argv`; it ends as
+    `run_cli` ends the same command run by Typer."""
+    as_json = wants_json(argv)
+    try:
+        result = command()
+    except EOFError:
+        sys.stderr.write("\n")  # as click does before it aborts
+        return interrupted(as_json)
+    except KeyboardInterrupt:
+        return interrupted(as_json)
+    except OSError as error:
+        if error.errno != errno.EPIPE:
+            return _internal_error(error, argv, as_json)
+        _quiet_closed_pipe()  # the reader has gone (`nanoflow eval ... | head -0`): exit 1
+        raise SystemExit(1) from None
+    except Exception as error:
+        return _internal_error(error, argv, as_json)
+    if result == INTERRUPTED and not _announced:
+        return interrupted(as_json)
+    return result
+
+
+def _quiet_closed_pipe() -> None:
+    """Send what is still to be written to a closed standard output nowhere (Python's recipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        return
 
 
 _announced = False
@@ -82,6 +119,8 @@ def interrupted(as_json: bool) -> int:
 
 
 def _usage_error(error: click.ClickException, as_json: bool) -> int:
+    from nanoflow import cli_click as click
+
     message = error.format_message()
     if as_json:
         json_error(message)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -20,7 +19,7 @@ from nanoflow.cli_host import ConsoleHost
 from nanoflow.compiler import App, compile_sources, read_sources
 from nanoflow.diagnostics import CompileError, Diagnostic
 from nanoflow.evaluate import EXPRESSION_FILE, prepare
-from nanoflow.interrupt import run_interruptible
+from nanoflow.interrupt import run_at_once, run_interruptible
 from nanoflow.runtime.errors import FlowError, StoreError
 from nanoflow.runtime.json_values import json_to_value, parse_param, to_json
 from nanoflow.runtime.number_text import (
@@ -216,10 +215,13 @@ def _server_password(user: str, server: str) -> str | None:
     return None
 
 
-def _until_done(work: Coroutine[Any, Any, int], json_out: bool) -> int:
-    """Run a command's coroutine; a Ctrl-C stops it (after its cleanup) with exit 130."""
+def _until_done(
+    work: Coroutine[Any, Any, int], json_out: bool, *, at_once: bool = False
+) -> int:
+    """Run a command's coroutine; a Ctrl-C stops it (after its cleanup) with exit 130.
+    `at_once`: it starts without an event loop (`nanoflow.interrupt.run_at_once`)."""
     try:
-        return run_interruptible(work)
+        return (run_at_once if at_once else run_interruptible)(work)
     except KeyboardInterrupt:
         return interrupted(json_out)
 
@@ -240,6 +242,8 @@ async def _open(make: Callable[[], Runtime]) -> Runtime:
             if not said:
                 _stderr().print(Text(f"waiting: {error}", style="yellow"))
                 said = True
+            import asyncio
+
             await asyncio.sleep(STORE_POLL)
 
 
@@ -332,7 +336,8 @@ def eval_command(
         source = SourceFile(EXPRESSION_FILE, expression)
         render_all(prepared.warnings, {EXPRESSION_FILE: source}, _stderr())
     settings = {"timezone": zone, "rounding": rounding.replace("-", "_")}
-    return _until_done(_eval(prepared.app, prepared.flow, parsed, settings, json_out), json_out)
+    work = _eval(prepared.app, prepared.flow, parsed, settings, json_out)
+    return _until_done(work, json_out, at_once=True)  # an expression never waits: no asyncio
 
 
 async def _eval(

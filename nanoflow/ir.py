@@ -5,15 +5,19 @@ changes them. Names are kept as written (`Ident`); resolving them is the name ta
 
 Nodes are plain slotted classes (`NodeMeta` gives each one a keyword-only `__init__`, equality,
 hashing and a `repr` from its annotations, like a frozen dataclass but cheap to define, so
-importing the IR costs almost nothing). `fields`, `values`, `replace` and `to_data`
+importing the IR costs almost nothing: the constructors' compiled code is kept in the per-user
+cache, `nanoflow/disk_cache.py`). `fields`, `values`, `replace` and `to_data`
 stand in for `dataclasses.fields`, `dataclasses.replace` and `dataclasses.asdict`.
 """
 
 from __future__ import annotations
 
+import marshal
 from decimal import Decimal
+from types import CodeType
 from typing import Any, Literal, TypeAlias, TypeVar, dataclass_transform
 
+from nanoflow import disk_cache
 from nanoflow.source import Span
 
 _N = TypeVar("_N", bound="Node")
@@ -24,6 +28,40 @@ def _init_source(fields: tuple[str, ...], defaults: dict[str, Any]) -> str:
     params = ", ".join(f"{f}=_d_{f}" if f in defaults else f for f in fields)
     sets = "".join(f"\n    _set(self, {f!r}, {f})" for f in fields)
     return f"def __init__(self, *, {params}):{sets or chr(10) + '    pass'}"
+
+
+class _InitCode:
+    """The compiled code of each constructor's source, kept in the per-user cache: compiling
+    them (one per node class) would cost more than the rest of importing the IR."""
+
+    ENTRY = "ir-init-code.marshal"
+
+    def __init__(self) -> None:
+        self.key = disk_cache.source_key("ir-init-code 1")  # Python's version is in every key
+        self.codes: dict[str, CodeType] = {}
+        self.added = False
+        data = disk_cache.load_bytes(self.ENTRY, self.key)
+        try:
+            loaded = marshal.loads(data) if data is not None else {}
+        except (EOFError, ValueError, TypeError):  # damaged: compiled again and replaced
+            loaded = {}
+        if isinstance(loaded, dict):
+            self.codes = {k: v for k, v in loaded.items() if isinstance(v, CodeType)}
+
+    def of(self, source: str) -> CodeType:
+        code = self.codes.get(source)
+        if code is None:
+            code = self.codes[source] = compile(source, "<nanoflow.ir>", "exec")
+            self.added = True
+        return code
+
+    def save(self) -> None:
+        if self.added:
+            self.added = False
+            disk_cache.store_bytes(self.ENTRY, self.key, marshal.dumps(self.codes))
+
+
+_init_code = _InitCode()
 
 
 @dataclass_transform(kw_only_default=True, frozen_default=True)
@@ -52,7 +90,7 @@ class NodeMeta(type):
         cls.DEFAULTS = defaults
         env: dict[str, Any] = {"_set": object.__setattr__}
         env.update({f"_d_{f}": value for f, value in defaults.items()})
-        exec(_init_source(cls.FIELDS, defaults), env)
+        exec(_init_code.of(_init_source(cls.FIELDS, defaults)), env)
         init = env["__init__"]
         init.__qualname__ = f"{name}.__init__"
         cls.__init__ = init  # type: ignore[misc]
@@ -740,3 +778,6 @@ class ModuleFile(Node):
 
     module: Ident
     declarations: tuple[Declaration, ...]
+
+
+_init_code.save()  # the constructors compiled for the classes above, if any were new

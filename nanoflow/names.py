@@ -3,7 +3,6 @@ enumerations, flows, pages, actions and roles of a whole app, and how names reso
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -115,6 +114,8 @@ class RoleInfo:
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """A `help:` line proposing the closest candidate, or ''."""
     pool = list(dict.fromkeys(candidates))
+    import difflib  # imported when there is a name to suggest: most runs have none
+
     matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if not matches:
         lowered = {c.lower(): c for c in pool}

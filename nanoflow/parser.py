@@ -1,19 +1,21 @@
 """The parser: lark LALR with a contextual lexer, lowering straight to IR.
 
-Built once per process; lark keeps the grammar's analysis in the per-user cache on disk
-(`nanoflow/disk_cache.py`). Syntax errors become diagnostics that name what was expected in
-words, never lark terminal names.
+Built once per process, and kept whole in the per-user cache on disk
+(`nanoflow/parser_cache.py`; lark's own cache keeps the grammar's analysis for a rebuild).
+Syntax errors become diagnostics that name what was expected in words, never lark terminal
+names.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from nanoflow import ir, package_data, regex_cache
+from nanoflow import ir, package_data, parser_cache, regex_cache
 from nanoflow.codes import Code
 from nanoflow.diagnostics import Diagnostic
 from nanoflow.disk_cache import lark_cache
@@ -33,19 +35,23 @@ def grammar_text() -> str:
     return package_data.read_text("grammar/nanoflow.lark")
 
 
+_OPTIONS: dict[str, Any] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "maybe_placeholders": False,
+    "start": ["start", "xpath_query"],
+}
+
+
 def _get_parser() -> Lark:
     global _parser, _compiled_regex
     if _parser is None:
         grammar = grammar_text()
-        _parser = Lark(
-            grammar,
-            parser="lalr",
-            lexer="contextual",
-            transformer=_lowering,
-            cache=lark_cache(),
-            maybe_placeholders=False,
-            start=["start", "xpath_query"],
-        )
+        key = parser_cache.key(grammar, _OPTIONS)
+        _parser = parser_cache.load(key, _lowering)
+        if _parser is None:
+            _parser = Lark(grammar, transformer=_lowering, cache=lark_cache(), **_OPTIONS)
+            parser_cache.store(_parser, key, _lowering)
         _compiled_regex = regex_cache.install(_parser, grammar)
     return _parser
 

@@ -69,6 +69,7 @@ class CachedRe:
         loaded = disk_cache.load(ENTRY, key) if _CODE else None
         self._table: dict[tuple[str, int], Entry] = loaded if isinstance(loaded, dict) else {}
         self._added = False
+        self._matchers: dict[tuple[str, int], re.Pattern[str]] = {}
 
     def compile(self, pattern: Any, flags: int = 0) -> re.Pattern[Any]:
         if not _CODE or not isinstance(pattern, str):
@@ -90,7 +91,14 @@ class CachedRe:
         return compiled
 
     def match(self, pattern: Any, string: Any, flags: int = 0) -> re.Match[Any] | None:
-        return re.match(pattern, string, flags)
+        """`re.match`, with the pattern compiled through the table once per process (lark
+        matches each string terminal against the regular ones when it builds a lexer state)."""
+        if not isinstance(pattern, str):
+            return re.match(pattern, string, flags)
+        compiled = self._matchers.get((pattern, flags))
+        if compiled is None:
+            compiled = self._matchers[(pattern, flags)] = self.compile(pattern, flags)
+        return compiled.match(string)
 
     def save(self) -> None:
         """Keep the patterns compiled since the last save for the next processes."""

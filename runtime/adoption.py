@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from nanoflow.runtime.storage import Fetched
 from nanoflow.runtime.values import MxObject
+
+if TYPE_CHECKING:
+    from nanoflow.runtime.storage import Fetched
 
 Decoder = Callable[[Sequence[Any]], dict[str, Any]]
 Adopter = Callable[[Sequence[Sequence[Any]], dict[str, Any]], list[MxObject]]

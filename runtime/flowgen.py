@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from nanoflow import ir
 from nanoflow import types as t
 from nanoflow.runtime.exprgen import Constants, ExprGen
-from nanoflow.runtime.query import Query
 from nanoflow.runtime.values import EnumValue
 from nanoflow.source import Span
 from nanoflow.statements import ACTIVITIES, handlers
@@ -21,6 +20,7 @@ from nanoflow.statements import ACTIVITIES, handlers
 if TYPE_CHECKING:
     from nanoflow.compiler import App
     from nanoflow.names import CallableInfo
+    from nanoflow.runtime.query import Query
 
 
 @dataclass
@@ -259,6 +259,8 @@ class FlowGen:
     def _RetrieveDb(self, s: ir.RetrieveDb) -> None:
         entity = self.entity_of(s.entity)
         sort = tuple((item.attribute.text, item.descending) for item in s.sort)
+        from nanoflow.runtime.query import Query
+
         query = Query.of(entity, s.constraints, sort, self.module)
         limit = self.expr(s.limit) if s.limit is not None else "None"
         offset = self.expr(s.offset) if s.offset is not None else "None"
@@ -275,6 +277,8 @@ class FlowGen:
         assoc, side = found
         target = assoc.target if side == "source" else assoc.source
         many = side == "target" or assoc.many
+        from nanoflow.runtime.query import Query
+
         query = Query.of(target, s.constraints, (), self.module, assoc.qname, side)
         what = self.const(f"${s.source.name}", "s")
         self.emit(

@@ -17,12 +17,12 @@ from nanoflow import ir
 from nanoflow import types as t
 from nanoflow.runtime.adoption import Adopter, adopt_decoded, make_adopter
 from nanoflow.runtime.flowgen import CompiledFlow, FlowGen
-from nanoflow.runtime.storage import Fetched, Store
 from nanoflow.runtime.values import EnumValue, MendixError, MxObject
 
 if TYPE_CHECKING:
     from nanoflow.compiler import App
     from nanoflow.names import AttributeInfo
+    from nanoflow.runtime.storage import Fetched, Store
     from nanoflow.runtime.store.schema import TableLayout
 
 NOW = object()
@@ -109,6 +109,8 @@ class Program:
             if len(table.entities) == 1:
                 entity = table.entities[0]
                 return adopt_decoded(entity, store.decoder(entity), fetched, refs)
+            from nanoflow.runtime.storage import Fetched
+
             return [
                 adopt_decoded(
                     row[1], store.decoder(row[1]), Fetched([row], fetched.refsets), refs

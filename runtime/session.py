@@ -22,14 +22,13 @@ from nanoflow.runtime.functions.context import EvalContext
 from nanoflow.runtime.host import Host
 from nanoflow.runtime.identity import IdentityMap
 from nanoflow.runtime.program import NOW, Program
-from nanoflow.runtime.query import Query, Restriction
-from nanoflow.runtime.storage import Store, WriteUnit
-from nanoflow.runtime.store import codec
 from nanoflow.runtime.values import INT_MAX, INT_MIN, EnumValue, MendixError, MxObject
 
 if TYPE_CHECKING:
     from nanoflow.compiler import App
     from nanoflow.names import AttributeInfo, EntityInfo
+    from nanoflow.runtime.query import Query, Restriction
+    from nanoflow.runtime.storage import Store, WriteUnit
 
 Action = Callable[..., Awaitable[Any]]
 EIGHT_PLACES = Decimal("1E-8")
@@ -330,6 +329,8 @@ class Session:
         if not objects:
             return
         store = self._store()
+        from nanoflow.runtime.storage import WriteUnit
+
         unit = WriteUnit()
         written: list[tuple[MxObject, dict[str, Any] | None]] = []
         try:
@@ -352,6 +353,8 @@ class Session:
         written: list[tuple[MxObject, dict[str, Any] | None]],
     ) -> None:
         """Queue each object's values and changed members, and take its snapshot."""
+        from nanoflow.runtime.store import codec
+
         schema = store.schema
         entity: str | None = None
         for obj in objects:
@@ -592,9 +595,12 @@ def _changed(
         before = committed.get(name)
         if before == value:
             continue
-        if name in refsets and set(codec.reference_set_ids(entity, name, value)) == set(
-            codec.reference_set_ids(entity, name, before)
-        ):
-            continue
+        if name in refsets:
+            from nanoflow.runtime.store.codec import reference_set_ids
+
+            if set(reference_set_ids(entity, name, value)) == set(
+                reference_set_ids(entity, name, before)
+            ):
+                continue
         changed.append(name)
     return frozenset(changed)

@@ -15,13 +15,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import uuid
 
 LONG_MIN = -(2**63)
 LONG_MAX = 2**63 - 1
@@ -64,6 +66,8 @@ def new_id() -> str:
 
 
 def _uuid7() -> uuid.UUID:
+    import uuid  # here, not above: `uuid` imports `platform`, which `nanoflow eval` never needs
+
     ms = int(datetime.now(UTC).timestamp() * 1000)
     rand = uuid.uuid4().int & ((1 << 74) - 1)
     value = (ms & ((1 << 48) - 1)) << 80

@@ -4,12 +4,10 @@ headless runtime). Their declarations are in `nanoflow_commons.nf`; hosts add th
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
 import json
 import math
-import random
 import threading
 from datetime import datetime
 from decimal import Decimal
@@ -117,6 +115,8 @@ def register_builtin_actions(rt: Runtime) -> None:
         return await store().get_item(_required(key, "Key")) is not None
 
     async def wait(delay: int) -> None:
+        import asyncio  # imported when used: `nanoflow eval` starts without asyncio
+
         await asyncio.sleep(_required(delay, "delay") / 1000)
 
     counter = itertools.count(1)
@@ -125,6 +125,8 @@ def register_builtin_actions(rt: Runtime) -> None:
         with _counter_lock:
             number = next(counter)
         session = rt.current_user.id if rt.current_user else "local"
+        import random
+
         return f"{session}:{number}:{random.randint(0, 10000)}"
 
     async def get_guid(entityObject: MxObject) -> str:

@@ -114,3 +114,34 @@ def test_a_corrupt_cache_does_not_disturb_a_command(tmp_path: Path) -> None:
         assert done.stderr == "" and done.stdout.startswith("ok:")
     assert (cache / "grammar.lark").read_bytes()[:9] != b"\x00garbage", "lark rewrote its cache"
     assert (cache / "builtin-modules.pickle").read_bytes().startswith(b"nanoflow-cache 2\n")
+
+
+IR_IMPORT = """
+import sys
+from nanoflow import ir
+classes = [c for c in vars(ir).values() if isinstance(c, ir.NodeMeta)]
+sources = {ir._init_source(c.FIELDS, c.DEFAULTS) for c in classes}
+fresh = ir._InitCode()
+print(len(sources), len(sources - fresh.codes.keys()))
+node = ir.Ident(span=ir.Span("f", 1, 1, 1, 2), text="a")
+assert node == ir.Ident(span=node.span, text="a") and node.parts == ["a"]
+"""
+
+
+def test_the_ir_constructors_come_from_the_cache(tmp_path: Path) -> None:
+    env = {**os.environ, disk_cache.ENV_VAR: str(tmp_path)}
+    entry = tmp_path / __version__ / "ir-init-code.marshal"
+
+    def missing_after_import() -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", IR_IMPORT], capture_output=True, text=True, env=env, check=True
+        )
+        classes, missing = map(int, done.stdout.split())
+        assert classes > 50
+        return missing
+
+    assert missing_after_import() == 0, "the first import keeps what it compiled"
+    assert entry.is_file()
+    assert missing_after_import() == 0
+    entry.write_bytes(entry.read_bytes()[:-100] + b"\x00" * 100)  # damaged: fails its checksum
+    assert missing_after_import() == 0, "compiled again and kept again"

@@ -1,5 +1,5 @@
-"""Start-up: what `nanoflow --help` and `nanoflow check` import, and the help served from the
-per-user cache (the same text as Typer prints, on a pipe and on a terminal)."""
+"""Start-up: what `nanoflow --help`, `nanoflow check` and `nanoflow eval` import, and the help
+served from the per-user cache (the same text as Typer prints, on a pipe and on a terminal)."""
 
 from __future__ import annotations
 
@@ -86,11 +86,48 @@ def test_help_and_check_do_not_import_the_runtime_or_the_server(
         assert imported(modules, NOT_FOR_CACHED_HELP) == [], "help from the cache"
 
 
-def test_eval_imports_neither_the_server_nor_pydantic_nor_rich(tmp_path: Path) -> None:
-    done, modules = run_and_list_modules(tmp_path, tmp_path / "cache", "eval", "1 + 1")
-    assert (done.returncode, done.stdout) == (0, "2\n"), done.stderr
-    server_side = ("nanoflow.server", "nanoflow.protocol", "sqlalchemy", "fastapi", "httpx")
-    assert imported(modules, (*server_side, "uvicorn", "pydantic", "rich")) == []
+# Imported by a plain `nanoflow eval` never: an expression needs neither a store, nor the sync
+# client, nor an event loop, nor Typer to read its command line (`nanoflow/cli_direct.py`).
+NOT_FOR_EVAL = (
+    "nanoflow.api",
+    "nanoflow.server",
+    "nanoflow.protocol",
+    "nanoflow.embedded",
+    "nanoflow.runtime.sync",
+    "nanoflow.runtime.store.store",
+    "nanoflow.runtime.storage",
+    "nanoflow.runtime.query",
+    "sqlalchemy",
+    "fastapi",
+    "httpx",
+    "uvicorn",
+    "aiosqlite",
+    "asyncpg",
+    "sqlite3",
+    "pydantic",
+    "asyncio",
+    "rich",
+    "typer",
+    "click",
+)
+# Nor by a `check` of a clean app: its one line needs no rich.
+NOT_FOR_CLEAN_CHECK = ("typer", "click", "rich")
+
+
+def test_eval_imports_no_store_no_sync_no_event_loop_no_typer(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    for attempt in ("first run", "second run"):
+        done, modules = run_and_list_modules(tmp_path, cache, "eval", "$x + 1", "--var", "x=1")
+        assert (done.returncode, done.stdout, done.stderr) == (0, "2\n", ""), attempt
+        assert imported(modules, NOT_FOR_EVAL) == [], attempt
+
+
+def test_a_clean_check_imports_neither_typer_nor_rich(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    for attempt in ("first run", "second run"):
+        done, modules = run_and_list_modules(tmp_path, cache, "check", str(SAMPLE))
+        assert done.returncode == 0 and done.stdout.startswith("ok: "), done.stderr
+        assert imported(modules, NOT_FOR_CLEAN_CHECK) == [], attempt
 
 
 def nanoflow(cache: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
