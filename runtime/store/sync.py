@@ -189,7 +189,8 @@ async def settle(
 ) -> list[str]:
     """Mark uploaded changes done with the server's answer, in one transaction: each object
     that no flow wrote since it was read takes the server's state, or is removed when the
-    server has none for this user; an uploaded delete is forgotten; the metadata key
+    server has none for this user; an uploaded delete is forgotten (a refused one brings the
+    object back at the server's state); the metadata key
     `clear_meta` (the record of the upload) is cleared with them. Returns the ids removed."""
     removed: list[str] = []
     async with store._transaction() as db:
@@ -207,6 +208,8 @@ async def settle(
             )
             if change.kind == "deleted":
                 await db.execute("DELETE FROM nf_deleted WHERE id = ?", (change.id,))
+                if item.state is not None:  # a refused delete: the object is back
+                    states.append(item.state)
             elif item.state is not None:
                 states.append(item.state)
             else:
