@@ -20,7 +20,7 @@ through the XPath-to-SQL compiler. Checked after every step that makes a claim:
   user, or not at all; the same for every selected object; uncommitted edits of objects still
   on the device are still there.
 
-Seeds that once failed are kept in `REGRESSIONS` with the bug they found. The number of random
+Programs that once failed are kept in `REGRESSIONS` with the bug they found. The number of random
 seeds and steps follows the hypothesis profile (`HYPOTHESIS_PROFILE`: `ci` is bounded, `soak`
 runs many); `NANOFLOW_CONVERGENCE_SEEDS` / `NANOFLOW_CONVERGENCE_STEPS` override both.
 """
@@ -61,25 +61,27 @@ UPLOADED = (TASK, STEP, JOB, MEMO, DRAFT)
 """Entities whose changes `synchronize all` / `unsynchronized` upload (not `never`)."""
 FAILURE = "System.SynchronizationFailure"
 
-REGRESSIONS: list[int] = []
-"""Seeds that found a bug (each noted where the fix is); they run on every backend."""
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+STEPS = int(os.environ.get("NANOFLOW_CONVERGENCE_STEPS", 150 if PROFILE == "soak" else 60))
+
+REGRESSIONS: list[tuple[int, int]] = [
+    # (seed, steps). Both found by seed 0 at 60 steps:
+    # - a refused delete left the object off the device although the server still granted it
+    #   (runtime/store/sync.py `settle` now writes the state the server answers);
+    # - a complete download's `kept` ids (visible, unchanged) were dropped by the client, so
+    #   the device removed them as stale (runtime/sync/http.py, engine.py `_download_entity`).
+    (0, 60),
+]
+"""Programs that found a bug; they run on every backend, whatever the profile."""
 
 
-def _seeds() -> list[int]:
-    profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
-    count = int(os.environ.get("NANOFLOW_CONVERGENCE_SEEDS", {"soak": 200}.get(profile, 3)))
-    if profile == "soak" and "NANOFLOW_CONVERGENCE_SEEDS" not in os.environ:
-        start = random.randrange(1_000_000)
-        return [start + n for n in range(count)]
-    return list(range(count))
-
-
-STEPS = int(
-    os.environ.get(
-        "NANOFLOW_CONVERGENCE_STEPS",
-        {"soak": 150}.get(os.environ.get("HYPOTHESIS_PROFILE", "dev"), 60),
-    )
-)
+def _seeds() -> list[tuple[int, int]]:
+    """Random programs: fixed seeds on CI, new ones on every other run (printed on failure),
+    many on `soak`; `NANOFLOW_CONVERGENCE_SEEDS` sets how many."""
+    count = int(os.environ.get("NANOFLOW_CONVERGENCE_SEEDS", 200 if PROFILE == "soak" else 2))
+    if PROFILE == "ci":
+        return [(1000 + n, STEPS) for n in range(count)]
+    return [(random.randrange(1_000_000), STEPS) for _ in range(count)]
 
 
 @pytest.fixture(scope="module")
@@ -434,12 +436,14 @@ class World:
         self, actor: Actor, ids: list[str], snap: Snapshot, cleared: bool
     ) -> None:
         """Objects a synchronization uploaded or refreshed are at the server's state for the
-        user, or gone from the device (`cleared`: `nothing clear` objects are gone)."""
+        user, or gone from the device (`cleared`, after `synchronize all`: `nothing clear`
+        objects are gone, and so are `by xpath` objects that no longer match)."""
         for object_id in ids:
             entity, row = _locate(snap, object_id)
             expected = None
             if row is not None and entity is not None and not (cleared and entity == DRAFT):
-                expected = view(entity, row, actor.user_id, actor.roles, snap)
+                if not (cleared and entity in XPATH and not XPATH[entity](row)):
+                    expected = view(entity, row, actor.user_id, actor.roles, snap)
             held = await actor.dev.store.find(object_id)  # type: ignore[attr-defined]
             if expected is None:
                 assert held is None, f"{object_id} should be gone from {actor.name}'s device"
@@ -596,7 +600,9 @@ def _short(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={one(v)}" for k, v in values.items())
 
 
-async def run_program(app: App, target: DatabaseTarget, tmp_path: Path, seed: int) -> None:
+async def run_program(
+    app: App, target: DatabaseTarget, tmp_path: Path, seed: int, steps: int
+) -> None:
     rng = random.Random(seed)
     actors = [Actor(name, roles) for name, roles in ACTORS]
     async with serve(app, target) as server:
@@ -612,16 +618,16 @@ async def run_program(app: App, target: DatabaseTarget, tmp_path: Path, seed: in
                 actor.device = device
                 await device.synchronize("all")
             try:
-                for _ in range(STEPS):
+                for _ in range(steps):
                     await world.step()
                 await world.finish()
             except BaseException:
-                print(f"seed {seed}:\n  " + "\n  ".join(world.trace))
+                print(f"seed {seed}, {steps} steps:\n  " + "\n  ".join(world.trace))
                 raise
 
 
-@pytest.mark.parametrize("seed", [*REGRESSIONS, *_seeds()])
+@pytest.mark.parametrize(("seed", "steps"), [*REGRESSIONS, *_seeds()])
 async def test_every_device_converges_to_what_the_server_grants_its_user(
-    app: App, target: DatabaseTarget, tmp_path: Path, seed: int
+    app: App, target: DatabaseTarget, tmp_path: Path, seed: int, steps: int
 ) -> None:
-    await run_program(app, target, tmp_path, seed)
+    await run_program(app, target, tmp_path, seed, steps)
