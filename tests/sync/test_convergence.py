@@ -151,7 +151,7 @@ RULES: dict[str, dict[str, Rule]] = {
     DRAFT: {
         "Conv.Worker": Rule(None, _members("Text"), True, where=_owned),
         "Conv.Lead": Rule(None, None, True, True),
-        "Conv.Guest": Rule(_members("Text"), _members("Text"), True, where=_owned),
+        "Conv.Guest": Rule(_members("Text"), _members("Text"), True),
     },
     SCRATCH: {},
 }
@@ -281,7 +281,8 @@ class World:
         loose = [o for o in actor.loose if o.entity == entity and not o.removed]
         return [o for o in found if not o.removed] + [o for o in loose if o.committed is None]
 
-    def values(self, entity: str, tasks: list[MxObject]) -> dict[str, Any]:
+    def values(self, entity: str, tasks: list[MxObject], full: bool = False) -> dict[str, Any]:
+        """Random member values: all of them (`full`) or some."""
         rng = self.rng
         if entity == TASK:
             choices: dict[str, Any] = {
@@ -293,20 +294,24 @@ class World:
             choices = {
                 "Text": rng.choice(TITLES),
                 "Done": rng.random() < 0.5,
-                "Conv.Step_Task": rng.choice([None, *tasks]),
+                "Conv.Step_Task": rng.choice(tasks) if tasks and rng.random() < 0.8 else None,
             }
         elif entity == JOB:
             choices = {"Title": rng.choice(TITLES), "Status": rng.choice((OPEN, CLOSED))}
         else:
             choices = {"Text": rng.choice(TITLES)}
         keys = sorted(choices)
-        picked = rng.sample(keys, rng.randint(1, len(keys)))
+        picked = keys if full else rng.sample(keys, rng.randint(1, len(keys)))
         return {k: choices[k] for k in sorted(picked)}
 
+    def entity(self) -> str:
+        """A random entity; the ones whose rules depend on each other more often."""
+        return self.rng.choices(ENTITIES, (3, 3, 2, 1, 1, 1))[0]
+
     async def create(self, actor: Actor) -> None:
-        entity = self.rng.choice(ENTITIES)
+        entity = self.entity()
         tasks = await self.candidates(actor, TASK) if entity == STEP else []
-        values = self.values(entity, tasks)
+        values = self.values(entity, tasks, full=self.rng.random() < 0.7)
         obj = actor.dev.session.create(entity, values)
         self.note(f"{actor.name}: create {entity} {obj.id[-6:]} {_short(values)}")
         if self.rng.random() < 0.75:
@@ -315,7 +320,7 @@ class World:
             actor.loose.append(obj)
 
     async def pick(self, actor: Actor) -> MxObject | None:
-        entity = self.rng.choice(ENTITIES)
+        entity = self.entity()
         found = await self.candidates(actor, entity)
         return self.rng.choice(found) if found else None
 
@@ -496,17 +501,12 @@ class World:
             session = await open_session(self.server.db, store, self.admin)
             owners = [a.user_id for a in self.actors]
             if not snap[entity] or rng.random() < 0.2:
-                if entity in (STEP, DRAFT):
-                    return
-                obj = session.create(entity, self.values(entity, []))
-                obj[OWNER] = rng.choice(owners)
-                self.note(f"server: create {entity} {obj.id[-6:]} for {obj[OWNER][-4:]}")
-                await session.commit(obj, "$new")
+                await self.server_create(session, entity, sorted(snap[TASK]))
                 return
             object_id = rng.choice(sorted(snap[entity]))
             obj = await session.load(object_id, entity)
             assert obj is not None
-            what = rng.choice(("delete", "owner", "values", "values"))
+            what = rng.choices(("delete", "owner", "values"), (1, 2, 4))[0]
             if what == "delete":
                 self.note(f"server: delete {entity} {object_id[-6:]}")
                 await session.delete(obj, "$obj")
@@ -524,6 +524,29 @@ class World:
                     obj[member] = value.id if isinstance(value, MxObject) else value
             await session.commit(obj, "$obj")
 
+    async def server_create(self, session: Any, entity: str, tasks: list[str]) -> None:
+        obj = session.create(entity, self.values(entity, [], full=True))
+        obj[OWNER] = self.rng.choice([a.user_id for a in self.actors])
+        if entity == STEP:
+            obj["Conv.Step_Task"] = self.rng.choice(tasks) if tasks else None
+        self.note(f"server: create {entity} {obj.id[-6:]} for {obj[OWNER][-4:]}")
+        await session.commit(obj, "$new")
+
+    async def populate(self) -> None:
+        """A few objects of every user on the server to start from."""
+        async with self.server.db.write() as conn:
+            session = await open_session(self.server.db, ServerStore(self.server.db, conn),
+                                         self.admin)  # fmt: skip
+            for entity, count in ((TASK, 5), (JOB, 3), (MEMO, 2), (DRAFT, 1)):
+                for _ in range(count):
+                    await self.server_create(session, entity, [])
+        tasks = sorted((await server_rows(self.server))[TASK])
+        async with self.server.db.write() as conn:
+            session = await open_session(self.server.db, ServerStore(self.server.db, conn),
+                                         self.admin)  # fmt: skip
+            for _ in range(5):
+                await self.server_create(session, STEP, tasks)
+
     # ---- the program ----------------------------------------------------------------------
 
     async def step(self) -> None:
@@ -531,7 +554,7 @@ class World:
         actor = rng.choice(self.actors)
         kind = rng.choices(
             ("create", "change", "commit", "rollback", "delete", "sync", "server"),
-            (5, 4, 2, 1, 2, 4, 3),
+            (6, 4, 2, 1, 1, 4, 3),
         )[0]
         if kind == "create":
             await self.create(actor)
@@ -614,6 +637,7 @@ async def run_program(
             server.device(tmp_path / "bob.db", "bob", "bob-pw") as bob,
             server.device(tmp_path / "cat.db", "cat", "cat-pw") as cat,
         ):
+            await world.populate()
             for actor, device in zip(actors, (ann, bob, cat), strict=True):
                 actor.device = device
                 await device.synchronize("all")
