@@ -67,7 +67,7 @@ STEPS = int(os.environ.get("NANOFLOW_CONVERGENCE_STEPS", 150 if PROFILE == "soak
 REGRESSIONS: list[tuple[int, int]] = [
     # (seed, steps) of programs that found bugs, fixed since:
     # - a complete download's `kept` ids (visible, unchanged) were dropped by the client, so
-    #   the device removed them as stale (runtime/sync/http.py, engine.py `_download_entity`)
+    #   the device removed them as stale (fixed on main meanwhile: pages carry their id span)
     (1000, 60),
     # - a refused delete left the object off the device although the server still granted it
     #   (runtime/store/sync.py `settle` now writes the state the server answers);
