@@ -99,7 +99,7 @@ def app() -> App:
     return result.app
 
 
-# ---- the access rules, again, in plain Python ---------------------------------------------------
+# ---- the access rules, again, in plain Python -------------------------------------------------
 
 Row = dict[str, Any]
 Snapshot = dict[str, dict[str, Row]]
@@ -202,7 +202,7 @@ def granted(entity: str, user: str, roles: list[str], snap: Snapshot) -> dict[st
     return result
 
 
-# ---- reading both sides ---------------------------------------------------------------------------
+# ---- reading both sides ------------------------------------------------------------------------
 
 
 async def server_rows(server: Server) -> Snapshot:
@@ -241,7 +241,7 @@ async def device_rows(device: Device, entity: str) -> dict[str, Row]:
     return {row[0]: dict(decode(row)) for row in fetched.rows}
 
 
-# ---- the world: server, devices, and what each device should keep -------------------------------
+# ---- the world: server, devices, and what each device should keep ------------------------------
 
 
 @dataclass
@@ -432,7 +432,7 @@ class World:
                 continue
             row = snap[entity].get(object_id)
             if kind == "deleted":
-                assert row is None, f"the delete of {entity} {object_id} was neither applied nor kept"
+                assert row is None, f"delete of {entity} {object_id}: neither applied nor kept"
                 continue
             assert row is not None, f"{kind} {entity} {object_id} was neither applied nor kept"
             for member in change["changed"]:
@@ -454,9 +454,8 @@ class World:
         for object_id in ids:
             entity, row = _locate(snap, object_id)
             expected = None
-            if row is not None and entity is not None and not (cleared and entity == DRAFT):
-                if not (cleared and entity in XPATH and not XPATH[entity](row)):
-                    expected = view(entity, row, actor.user_id, actor.roles, snap)
+            if row is not None and entity is not None and _kept_by(entity, row, cleared):
+                expected = view(entity, row, actor.user_id, actor.roles, snap)
             held = await actor.dev.store.find(object_id)  # type: ignore[attr-defined]
             if expected is None:
                 assert held is None, f"{object_id} should be gone from {actor.name}'s device"
@@ -591,6 +590,15 @@ class World:
             assert {fid for _o, fid in actor.refused} <= recorded
 
 
+def _kept_by(entity: str, row: Row, cleared: bool) -> bool:
+    """Whether the device keeps an object the user sees after a synchronization:
+    always, except after `synchronize all` (`cleared`) for `nothing clear` objects and
+    `by xpath` objects that no longer match."""
+    if not cleared:
+        return True
+    return entity != DRAFT and (entity not in XPATH or XPATH[entity](row))
+
+
 def _locate(snap: Snapshot, object_id: str) -> tuple[str | None, Row | None]:
     for entity, rows in snap.items():
         if object_id in rows:
@@ -612,9 +620,7 @@ def _edits(objects: Any) -> list[tuple[MxObject, dict[str, Any]]]:
         if obj.removed or obj._row is not None or obj.committed is None:
             continue
         committed = obj.committed
-        changed = {
-            k: v for k, v in obj.values.items() if "." not in k and committed.get(k) != v
-        }
+        changed = {k: v for k, v in obj.values.items() if "." not in k and committed.get(k) != v}
         if changed:
             found.append((obj, changed))
     return found
