@@ -60,6 +60,7 @@ KEPT = (MEMO, SCRATCH)
 UPLOADED = (TASK, STEP, JOB, MEMO, DRAFT)
 """Entities whose changes `synchronize all` / `unsynchronized` upload (not `never`)."""
 FAILURE = "System.SynchronizationFailure"
+REFSETS = frozenset({"Conv.Job_Tasks"})
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 STEPS = int(os.environ.get("NANOFLOW_CONVERGENCE_STEPS", 150 if PROFILE == "soak" else 60))
@@ -148,7 +149,9 @@ RULES: dict[str, dict[str, Rule]] = {
         "Conv.Lead": Rule(None, _members("Done")),
     },
     JOB: {
-        "Conv.Worker": Rule(None, _members("Title", "Status"), True, where=_owned),
+        "Conv.Worker": Rule(
+            None, _members("Title", "Status", "Conv.Job_Tasks"), True, where=_owned
+        ),
         "Conv.Lead": Rule(None, _members("Title", "Status"), True, True),
         "Conv.Guest": Rule(_members("Title")),
     },
@@ -187,7 +190,8 @@ def view(entity: str, row: Row, user: str, roles: list[str], snap: Snapshot) -> 
     members = readable(entity, row, user, roles, snap)
     if members is None:
         return None
-    return {m: (v if m in members else None) for m, v in row.items()}
+    hidden = {m: () if m in REFSETS else None for m in row}
+    return {m: (v if m in members else hidden[m]) for m, v in row.items()}
 
 
 def granted(entity: str, user: str, roles: list[str], snap: Snapshot) -> dict[str, Row]:
@@ -213,9 +217,18 @@ async def server_rows(server: Server) -> Snapshot:
             table = store.schema.layout(entity).table.sql
             ids = [r[0] for r in (await conn.execute(text(f"SELECT id FROM {table}"))).all()]
             fetched = await store.get_many(entity, ids)
-            decode = store.decoder(entity)
-            snap[entity] = {row[0]: dict(decode(row)) for row in fetched.rows}
+            snap[entity] = _decoded(store.decoder(entity), fetched)
     return snap
+
+
+def _decoded(decode: Any, fetched: Any) -> dict[str, Row]:
+    """Member values by id, reference sets as sorted tuples of ids."""
+    result = {}
+    for row in fetched.rows:
+        values = dict(decode(row))
+        values.update((fetched.refsets or {}).get(row[0], {}))
+        result[row[0]] = values
+    return result
 
 
 async def server_failures(server: Server) -> list[tuple[str, str, str]]:
@@ -236,9 +249,7 @@ def _failure(values: dict[str, Any]) -> tuple[str, str]:
 async def device_rows(device: Device, entity: str) -> dict[str, Row]:
     store = device.store
     ids = await store_sync.entity_ids(store, entity)
-    fetched = await store.get_many(entity, ids)
-    decode = store.decoder(entity)
-    return {row[0]: dict(decode(row)) for row in fetched.rows}
+    return _decoded(store.decoder(entity), await store.get_many(entity, ids))
 
 
 # ---- the world: server, devices, and what each device should keep ------------------------------
@@ -305,7 +316,11 @@ class World:
                 "Conv.Step_Task": rng.choice(tasks) if tasks and rng.random() < 0.8 else None,
             }
         elif entity == JOB:
-            choices = {"Title": rng.choice(TITLES), "Status": rng.choice((OPEN, CLOSED))}
+            choices = {
+                "Title": rng.choice(TITLES),
+                "Status": rng.choice((OPEN, CLOSED)),
+                "Conv.Job_Tasks": rng.sample(tasks, rng.randint(0, min(2, len(tasks)))),
+            }
         else:
             choices = {"Text": rng.choice(TITLES)}
         keys = sorted(choices)
@@ -318,7 +333,7 @@ class World:
 
     async def create(self, actor: Actor) -> None:
         entity = self.entity()
-        tasks = await self.candidates(actor, TASK) if entity == STEP else []
+        tasks = await self.candidates(actor, TASK) if entity in (STEP, JOB) else []
         values = self.values(entity, tasks, full=self.rng.random() < 0.7)
         obj = actor.dev.session.create(entity, values)
         self.note(f"{actor.name}: create {entity} {obj.id[-6:]} {_short(values)}")
@@ -336,7 +351,7 @@ class World:
         obj = await self.pick(actor)
         if obj is None:
             return
-        tasks = await self.candidates(actor, TASK) if obj.entity == STEP else []
+        tasks = await self.candidates(actor, TASK) if obj.entity in (STEP, JOB) else []
         values = self.values(obj.entity, tasks)
         self.note(f"{actor.name}: change {obj.entity} {obj.id[-6:]} {_short(values)}")
         actor.dev.session.change(obj, values, "$object")
@@ -436,7 +451,7 @@ class World:
                 continue
             assert row is not None, f"{kind} {entity} {object_id} was neither applied nor kept"
             for member in change["changed"]:
-                if member in row:
+                if member in row and member not in REFSETS:  # sets merge: checked after sync all
                     assert row[member] == change["values"].get(member), (
                         f"{kind} {entity} {object_id}: {member} is {row[member]!r} on the server, "
                         f"{change['values'].get(member)!r} was uploaded and not refused"
@@ -526,8 +541,12 @@ class World:
                 values = self.values(entity, [])
                 if entity == STEP and rng.random() < 0.6:
                     values["Conv.Step_Task"] = rng.choice([None, *tasks])
+                if entity == JOB and rng.random() < 0.5:
+                    values["Conv.Job_Tasks"] = tuple(rng.sample(tasks, min(2, len(tasks))))
                 self.note(f"server: change {entity} {object_id[-6:]} {_short(values)}")
                 for member, value in values.items():
+                    if isinstance(value, list):
+                        value = tuple(v.id for v in value)
                     obj[member] = value.id if isinstance(value, MxObject) else value
             await session.commit(obj, "$obj")
 
@@ -630,6 +649,10 @@ def _short(values: dict[str, Any]) -> str:
     def one(value: Any) -> str:
         if isinstance(value, MxObject):
             return value.id[-6:]
+        if isinstance(value, list | tuple):
+            return "[" + " ".join(one(v) for v in value) + "]"
+        if isinstance(value, str) and len(value) == 36:
+            return value[-6:]
         if isinstance(value, EnumValue):
             return value.key
         return repr(value)

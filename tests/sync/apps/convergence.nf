@@ -1,5 +1,6 @@
 // The app of the convergence property test (tests/sync/test_convergence.py): an entity in each
-// offline mode, owner-based, attribute-based and association-path access rules, three roles.
+// offline mode, owner-based, attribute-based and association-path access rules, three roles,
+// a reference and a reference set.
 module Conv
 
 enumeration Phase {
@@ -25,6 +26,7 @@ entity Job with owner {
   Title: String
   Status: Phase = Open
 }
+association Job_Tasks from Job to many Task
 entity Memo with owner { Text: String }
 entity Draft with owner { Text: String }
 entity Scratch { Text: String }
@@ -41,7 +43,9 @@ access Step for Worker {
 }
 access Step for Lead { read *, write (Done) }
 
-access Job for Worker { create, read *, write (Title, Status) where [System.owner = '[%CurrentUser%]'] }
+access Job for Worker {
+  create, read *, write (Title, Status, Job_Tasks) where [System.owner = '[%CurrentUser%]']
+}
 access Job for Lead { create, delete, read *, write (Title, Status) }
 access Job for Guest { read (Title) }
 
