@@ -603,10 +603,15 @@ class World:
         for _round in range(2):
             for actor in self.actors:
                 await self.synchronize(actor, "all")
+        records = await server_failures(self.server)
         for actor in self.actors:
-            recorded = {fid for fid, object_id, owner in await server_failures(self.server)
+            recorded = {(object_id, fid) for fid, object_id, owner in records
                         if owner == actor.user_id}  # fmt: skip
-            assert {fid for _o, fid in actor.refused} <= recorded
+            assert actor.refused == recorded, f"{actor.name}'s refusals and failure records differ"
+            listed = {f["id"] for f in await actor.dev.sync.failures()}
+            assert {object_id for object_id, _fid in actor.refused} <= listed, (
+                f"{actor.name}'s device does not list every refused change (rt.failures())"
+            )
 
 
 def _kept_by(entity: str, row: Row, cleared: bool) -> bool:
