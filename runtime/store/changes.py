@@ -105,18 +105,25 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def clear_links(db: aiosqlite.Connection, schema: Schema, gone: list[str]) -> None:
-    """Clear every reference and reference-set entry to or from deleted objects, so nothing
-    dangles. (`System.owner` points to users, which the store does not hold.)"""
+    """Clear what pointed to objects deleted on the device: their own reference-set entries,
+    and references and reference-set entries to them held by objects the device created or
+    changed. Objects as the server has them (`synced`) keep their references: the server
+    clears them when it applies the delete (they come down changed), and a refused delete
+    brings the object back to them. (`System.owner` points to users, which the store does
+    not hold.)"""
     ids = json.dumps(gone)
     for refset in schema.refsets.values():
+        owner = schema.layout(refset.association.source).table.sql
         await db.execute(
-            f"DELETE FROM {refset.sql} WHERE owner_id IN ({IDS}) OR target_id IN ({IDS})",
+            f"DELETE FROM {refset.sql} WHERE owner_id IN ({IDS}) OR (target_id IN ({IDS}) "
+            f"AND owner_id NOT IN (SELECT id FROM {owner} WHERE _state = 'synced'))",
             (ids, ids),
         )
     for table in schema.tables.values():
         for column in table.columns:
             if column.kind == "Ref" and column.name != "System.owner":
                 await db.execute(
-                    f"UPDATE {table.sql} SET {column.sql} = NULL WHERE {column.sql} IN ({IDS})",
+                    f"UPDATE {table.sql} SET {column.sql} = NULL "
+                    f"WHERE {column.sql} IN ({IDS}) AND _state <> 'synced'",
                     (ids,),
                 )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from nanoflow.runtime import faults
 from nanoflow.runtime.store import CONTENTS
-from nanoflow.runtime.store.changes import IDS, changed_members, clear_links
+from nanoflow.runtime.store.changes import IDS, changed_members
 from nanoflow.runtime.store.migrate import read_meta, write_meta
 from nanoflow.runtime.store.schema import EntityLayout, TableLayout
 
@@ -189,8 +189,9 @@ async def settle(
 ) -> list[str]:
     """Mark uploaded changes done with the server's answer, in one transaction: each object
     that no flow wrote since it was read takes the server's state, or is removed when the
-    server has none for this user; an uploaded delete is forgotten; the metadata key
-    `clear_meta` (the record of the upload) is cleared with them. Returns the ids removed."""
+    server has none for this user; an uploaded delete is forgotten (a refused one brings the
+    object back at the server's state); the metadata key `clear_meta` (the record of the
+    upload) is cleared with them. Returns the ids removed."""
     removed: list[str] = []
     async with store._transaction() as db:
         if clear_meta is not None:
@@ -207,6 +208,8 @@ async def settle(
             )
             if change.kind == "deleted":
                 await db.execute("DELETE FROM nf_deleted WHERE id = ?", (change.id,))
+                if item.state is not None:  # a refused delete: the object is back
+                    states.append(item.state)
             elif item.state is not None:
                 states.append(item.state)
             else:
@@ -304,7 +307,9 @@ async def pending_ids(db: aiosqlite.Connection, store: DeviceStore, ids: list[st
 
 async def remove_rows(db: aiosqlite.Connection, store: DeviceStore, ids: list[str]) -> list[str]:
     """Remove objects from the device only (nothing becomes a pending delete), with their
-    files, reference-set entries and references to them; returns the ids that were there."""
+    files and their own reference sets; returns the ids that were there. References to them
+    from other objects stay, as the server has them (the objects may still exist there, only
+    not for this user; a server delete sends the referencing objects again, cleared)."""
     gone: list[str] = []
     params = (json.dumps(ids),)
     for table in store.schema.tables.values():
@@ -318,7 +323,10 @@ async def remove_rows(db: aiosqlite.Connection, store: DeviceStore, ids: list[st
         await db.execute(
             f"DELETE FROM nf_refset_changes WHERE owner_id IN ({IDS})", (json.dumps(gone),)
         )
-        await clear_links(db, store.schema, gone)
+        for refset in store.schema.refsets.values():
+            await db.execute(
+                f"DELETE FROM {refset.sql} WHERE owner_id IN ({IDS})", (json.dumps(gone),)
+            )
     return gone
 
 
@@ -445,6 +453,22 @@ async def entity_ids(store: DeviceStore, entity: str) -> list[str]:
         params += layout.family
     async with store._lock, store._db().execute(sql, params) as cursor:
         return [r[0] for r in await cursor.fetchall()]
+
+
+async def missing_ids(store: DeviceStore, entity: str, ids: Collection[str]) -> list[str]:
+    """Which of these ids the device holds no object of `entity` (or a pending delete) for."""
+    if not ids:
+        return []
+    params = (json.dumps(sorted(ids)),)
+    held: set[str] = set()
+    table = store.schema.layout(entity).table
+    async with store._lock:
+        db = store._db()
+        async with db.execute(f"SELECT id FROM {table.sql} WHERE id IN ({IDS})", params) as c:
+            held.update(r[0] for r in await c.fetchall())
+        async with db.execute(f"SELECT id FROM nf_deleted WHERE id IN ({IDS})", params) as c:
+            held.update(r[0] for r in await c.fetchall())
+    return sorted(set(ids) - held)
 
 
 async def clear_entity(store: DeviceStore, entity: str) -> tuple[list[str], int]:

@@ -348,6 +348,8 @@ class DeviceSync:
             session.refresh(self._stored(applied.written), applied.removed)
             if faults.ACTIVE:
                 faults.fault("device.apply.after_page")
+            if page.kept:
+                await self._fetch_kept(session, entity, page.kept, report)
             await self._fetch_files()
             done += len(page.objects)
             report.downloaded += len(applied.written)
@@ -356,6 +358,21 @@ class DeviceSync:
             cursor = page.cursor
             if not page.more:
                 break
+
+    async def _fetch_kept(
+        self, session: Session, entity: str, kept: list[str], report: SyncReport
+    ) -> None:
+        """Objects a complete download lists as unchanged that the device does not hold:
+        they became visible through a change elsewhere (a rule that follows an association),
+        so they are fetched whole. (Cut off before this, the next download, complete again,
+        lists them again.)"""
+        missing = await sync.missing_ids(self.store, entity, kept)
+        if missing:
+            refreshed = await self.transport.refresh(missing)
+            applied = await sync.apply_page(self.store, refreshed.objects, refreshed.gone)
+            session.refresh(self._stored(applied.written), applied.removed)
+            report.downloaded += len(applied.written)
+            report.removed += len(applied.removed)
 
     async def _fetch_files(self) -> None:
         """Fetch the contents of the downloaded file objects whose contents changed (recorded

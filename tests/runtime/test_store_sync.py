@@ -134,7 +134,9 @@ async def test_settling_removes_what_the_server_does_not_have(device: Harness) -
     removed = await sync.settle(device.store, [Settled(change, None)])
     assert removed == ["c1"]
     assert await device.get(None, "c1") is None
-    assert (await device.get(None, "o1") or {})["Shop.Order_Customer"] is None
+    # an object as the server has it keeps its references (the server clears them when it
+    # deletes; an object only gone for this user may still be there)
+    assert (await device.get(None, "o1") or {})["Shop.Order_Customer"] == "c1"
 
 
 async def test_settled_deletes_are_forgotten(device: Harness) -> None:
@@ -144,6 +146,54 @@ async def test_settled_deletes_are_forgotten(device: Harness) -> None:
     [change] = await sync.outgoing(device.store)
     await sync.settle(device.store, [Settled(change, None)])
     assert await sync.outgoing(device.store) == []
+
+
+async def test_a_refused_delete_brings_the_object_back_at_the_servers_state(
+    device: Harness,
+) -> None:
+    c1 = MxObject("Shop.Customer", "c1", {"Name": "Ann"})
+    await synced(device, c1)
+    await device.delete([c1])
+    [change] = await sync.outgoing(device.store)
+    state = ServerObject("c1", "Shop.Customer", 7, {"Name": "Ann", "Age": 3})
+    assert await sync.settle(device.store, [Settled(change, state)]) == []
+    assert await sync.outgoing(device.store) == []
+    back = await device.get("Shop.Customer", "c1")
+    assert back is not None and (back["Name"], back["Age"]) == ("Ann", 3)
+
+
+async def test_a_local_delete_leaves_the_references_of_server_objects_alone(
+    device: Harness,
+) -> None:
+    """The server clears them when it applies the delete; a refused one brings the object
+    back, and the references are right."""
+    c1 = MxObject("Shop.Customer", "c1", {"Name": "Ann"})
+    t1 = MxObject("Shop.Tag", "t1", {"Name": "red"})
+    synced_order = MxObject(
+        "Shop.Order", "o1", {"Shop.Order_Customer": "c1", "Shop.Order_Tags": ("t1",)}
+    )
+    await synced(device, c1, t1, synced_order)
+    mine = MxObject("Shop.Order", "o2", {"Shop.Order_Customer": "c1", "Shop.Order_Tags": ("t1",)})
+    await device.commit([mine])
+    await device.delete([c1, t1])
+    kept = await device.get("Shop.Order", "o1") or {}
+    assert (kept["Shop.Order_Customer"], kept["Shop.Order_Tags"]) == ("c1", ("t1",))
+    cleared = await device.get("Shop.Order", "o2") or {}
+    assert (cleared["Shop.Order_Customer"], cleared["Shop.Order_Tags"]) == (None, ())
+
+
+async def test_removing_objects_keeps_the_references_others_hold_to_them(
+    device: Harness,
+) -> None:
+    """An object the user no longer sees may still be on the server, referenced."""
+    c1 = MxObject("Shop.Customer", "c1", {"Name": "Ann"})
+    t1 = MxObject("Shop.Tag", "t1", {"Name": "red"})
+    order = MxObject("Shop.Order", "o1", {"Shop.Order_Customer": "c1", "Shop.Order_Tags": ("t1",)})
+    await synced(device, c1, t1, order)
+    applied = await sync.apply_page(device.store, [], ["c1", "t1"])
+    assert sorted(applied.removed) == ["c1", "t1"]
+    kept = await device.get("Shop.Order", "o1") or {}
+    assert (kept["Shop.Order_Customer"], kept["Shop.Order_Tags"]) == ("c1", ("t1",))
 
 
 async def test_a_page_leaves_objects_with_local_changes_alone(device: Harness) -> None:
