@@ -65,13 +65,13 @@ class LocalServer:
 
         await Users(self._opened()).add(name, password, roles, time_zone)
 
-    def link(self, password: str | None = None, label: str = "local server") -> ServerLink:
+    def link(self, password: str | None = None) -> ServerLink:
         """A connection for one runtime: `nanoflow.Runtime(app, store=..., user=...,
         link=server.link(password))`. The runtime closes the link, not the server."""
-        self._opened()
+        db = self._opened()
         assert self._api is not None
         client = httpx.AsyncClient(transport=self._api, base_url=LOCAL_BASE_URL)
-        return ServerLink(client, label, password)
+        return ServerLink(client, f"{db.target.display()} (in this process)", password)
 
     def _opened(self) -> ServerDatabase:
         if self._db is None:

@@ -52,8 +52,19 @@ class DemoHost(nanoflow.Host):
         return self._held
 
 
-def say(who: str, text: str) -> None:
+def say(who: str, text: str, *more: str) -> None:
+    """One step of the story (and its continuation lines), by the device that took it."""
     print(f"[{who}]".ljust(8) + text, flush=True)
+    for line in more:
+        print(" " * 8 + line, flush=True)
+
+
+def shown(path: Path) -> Path:
+    """A path as short as the working directory allows."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 async def synchronize(rt: nanoflow.Runtime) -> dict[str, int]:
@@ -71,7 +82,7 @@ async def synchronize(rt: nanoflow.Runtime) -> dict[str, int]:
 async def main() -> None:
     app = nanoflow.load(HERE)
     shutil.rmtree(STATE, ignore_errors=True)
-    print(f"Inspections demo: two devices and the app's sync server, in this process ({STATE})")
+    print("Inspections demo: planner bob and inspector alice, two devices, one sync server")
     async with nanoflow.LocalServer(app, STATE / "server.sqlite") as server:
         await server.add_user("bob", "bob-secret", ["Inspections.Planner"])
         await server.add_user("alice", "alice-secret", ["Inspections.Inspector"])
@@ -89,8 +100,8 @@ async def main() -> None:
             )
             assert await bob.call("ACT_Inspection_Assign", inspection=first, inspector="alice")
             assert await bob.call("ACT_Synchronize") == "ok"
-            say("bob", f"plans inspections {first['Number']} and {second['Number']} of "
-                f"Amsterdam depot and hands {first['Number']} to alice")  # fmt: skip
+            say("bob", f"plans inspections {first['Number']} and {second['Number']} at "
+                f"Amsterdam depot, hands number {first['Number']} to alice")  # fmt: skip
 
             async with nanoflow.Runtime(
                 app, store=STATE / "alice.sqlite", user="alice",
@@ -98,10 +109,8 @@ async def main() -> None:
             ) as alice:  # fmt: skip
                 await alice_day(alice, alice_screen, bob, first)
             say("bob", await bob.call("DS_Inspection_Summary", inspection=first))
-    print(
-        f"The stores and the server's database stay in {STATE}: "
-        f"`nanoflow store {HERE} --store {STATE / 'alice.sqlite'}` shows alice's"
-    )
+    print(f"The stores and the server's database stay in {shown(STATE)} (until the next run):")
+    print(f"  nanoflow store {shown(HERE)} --store {shown(STATE / 'alice.sqlite')}")
 
 
 async def alice_day(
@@ -110,8 +119,8 @@ async def alice_day(
     """alice's device, from its first synchronization (when it opened) to the evening."""
     mine = await alice.retrieve("Inspections.Inspection")
     sites = await alice.retrieve("Inspections.Site")
-    say("alice", f"first synchronization: {len(sites)} site and {len(mine)} inspection "
-        f"(number {mine[0]['Number']}; owner-based access keeps the other one from her)")  # fmt: skip
+    say("alice", f"first sync: {len(sites)} site, {len(mine)} inspection (number "
+        f"{mine[0]['Number']}: owner-based access keeps the other one from her)")  # fmt: skip
     inspection = mine[0]
     await alice.call("ACT_Inspection_Start", inspection=inspection)
     blocked = await alice.call(
@@ -125,8 +134,8 @@ async def alice_day(
     await alice.call("ACT_Feedback_Send", site=sites[0], text="The gate code changed")
     await alice.call("ACT_Site_Remember", site=sites[0])
     score = await alice.call("ACT_Inspection_Finish", inspection=inspection)
-    say("alice", f"offline on site: 3 findings, 1 photo, finished with score {score}; "
-        "sends feedback to the office")  # fmt: skip
+    say("alice", f"offline on site: 3 findings (one twice by mistake), a photo, feedback for "
+        f"the office; score {score}")  # fmt: skip
 
     moved = await synchronize(alice)
     findings = await alice.retrieve("Inspections.Finding")
@@ -134,8 +143,8 @@ async def alice_day(
     feedback = await alice.retrieve("Inspections.Feedback")
     settings = await alice.retrieve("Inspections.DeviceSettings")
     say("alice", f"synchronize all: {moved['up']} objects up; the server stamped {stamped} "
-        f"findings received; feedback on the device: {len(feedback)} (nothing clear), "
-        f"settings: {len(settings)} (never)")  # fmt: skip
+        "findings as received;", f"feedback on the device: {len(feedback)} (nothing clear), "
+        f"her settings: {len(settings)} (never)")  # fmt: skip
 
     await synchronize(bob)
     theirs = await bob.retrieve("Inspections.Finding", xpath="[Text = 'Label missing']")
@@ -144,32 +153,32 @@ async def alice_day(
     await bob.call("ACT_Finding_Remove", finding=next(f for f in theirs if f.id == duplicate.id))
     await bob.call("ACT_Inspection_Close", inspection=assigned)
     assert await bob.call("ACT_Synchronize") == "ok"
-    say("bob", f"gets her findings and the photo ({len(contents)} bytes), removes the "
-        "duplicate 'Label missing' and closes the inspection")  # fmt: skip
+    say("bob", f"synchronize all: her findings and the photo ({len(contents)} bytes); removes "
+        f"the duplicate, closes inspection {assigned['Number']}")  # fmt: skip
 
     still_there = await alice.call("ACT_Finding_Fix", finding=duplicate)
-    say("alice", f"fixes the duplicate and synchronizes it: gone from the server, so "
-        f"$finding is {'still set' if still_there else 'empty'} "
-        f"(the Python object too: is_empty={duplicate.is_empty})")  # fmt: skip
+    say("alice", "fixes the duplicate, synchronize $finding: deleted on the server, so "
+        f"$finding is {'still set' if still_there else 'now empty'}", "(and the object the "
+        f"demo holds: is_empty={duplicate.is_empty})")  # fmt: skip
     late = await alice.call(
         "ACT_Finding_Add", inspection=inspection, text="Door squeaks", severity="Low"
     )
     await alice.call("ACT_Synchronize")
-    say("alice", f"adds 'Door squeaks' and synchronizes: refused by the server's before-commit "
-        f"handler, so it left her device (is_empty={late.is_empty})")  # fmt: skip
+    gone = "gone from her device" if late.is_empty else "still on her device"
+    say("alice", "adds 'Door squeaks', synchronize all: refused by the server's before-commit "
+        f"handler, {gone}")  # fmt: skip
     failures = await alice.failures()
     say("alice", f"rt.failures(): {len(failures)} refused changes, kept on the server as "
-        "System.SynchronizationFailure:")  # fmt: skip
-    for failure in failures:
-        say("alice", f"  {failure.kind} {failure.entity}: {failure.reason}")
+        "System.SynchronizationFailure:",  # fmt: skip
+        *(f"  {f.kind} {f.entity}: {f.reason}" for f in failures))
 
     release = screen.hold()
     first = asyncio.create_task(alice.call("ACT_Synchronize"))
     await screen.syncing.wait()  # the first synchronization is running
     second = await alice.call("ACT_Synchronize")
     release.set()
-    say("alice", f"taps Synchronize twice: the first answers {await first!r}, the second's "
-        f"error handler got {second!r}")  # fmt: skip
+    say("alice", f"taps Synchronize twice: the first answers {await first!r}; the second's "
+        "error handler gets", f"  {second!r}")  # fmt: skip
 
 
 if __name__ == "__main__":
