@@ -67,16 +67,20 @@ def shown(path: Path) -> Path:
         return path
 
 
-async def synchronize(rt: nanoflow.Runtime) -> dict[str, int]:
-    """`synchronize all` through the embedding API: objects up and down, as its progress says."""
-    counts = {"up": 0, "down": 0, "bytes": 0}
+async def synchronize(rt: nanoflow.Runtime) -> int:
+    """`synchronize all` through the embedding API; how many objects went up, as its progress
+    says."""
+    uploaded = 0
     async for progress in rt.synchronize():
         if progress.phase == "upload" and progress.total is not None:
-            counts["up"] = progress.total
-        if progress.phase == "done":
-            counts["down"] = progress.done
-        counts["bytes"] = progress.bytes
-    return counts
+            uploaded = progress.total
+    return uploaded
+
+
+def check(answer: object, expected: object) -> None:
+    """Stop the demo when a flow answers what the story does not expect."""
+    if answer != expected:
+        raise SystemExit(f"the demo expected {expected!r}, the flow answered {answer!r}")
 
 
 async def main() -> None:
@@ -88,9 +92,12 @@ async def main() -> None:
         await server.add_user("alice", "alice-secret", ["Inspections.Inspector"])
         bob_screen, alice_screen = DemoHost("bob"), DemoHost("alice")
         async with nanoflow.Runtime(
-            app, store=STATE / "bob.sqlite", user="bob", link=server.link("bob-secret"),
+            app,
+            store=STATE / "bob.sqlite",
+            user="bob",
+            link=server.link("bob-secret"),
             host=bob_screen,
-        ) as bob:  # fmt: skip
+        ) as bob:
             first = await bob.call(
                 "ACT_Site_Register", code="nl-ams-01", name="Amsterdam depot", inDays=0
             )
@@ -98,15 +105,23 @@ async def main() -> None:
             second = await bob.call(
                 "ACT_Inspection_Plan", site=site[0], title="Fire safety check", inDays=7
             )
-            assert await bob.call("ACT_Inspection_Assign", inspection=first, inspector="alice")
-            assert await bob.call("ACT_Synchronize") == "ok"
-            say("bob", f"plans inspections {first['Number']} and {second['Number']} at "
-                f"Amsterdam depot, hands number {first['Number']} to alice")  # fmt: skip
+            check(
+                await bob.call("ACT_Inspection_Assign", inspection=first, inspector="alice"), True
+            )
+            check(await bob.call("ACT_Synchronize"), "ok")
+            say(
+                "bob",
+                f"plans inspections {first['Number']} and {second['Number']} at "
+                f"Amsterdam depot, hands number {first['Number']} to alice",
+            )
 
             async with nanoflow.Runtime(
-                app, store=STATE / "alice.sqlite", user="alice",
-                link=server.link("alice-secret"), host=alice_screen,
-            ) as alice:  # fmt: skip
+                app,
+                store=STATE / "alice.sqlite",
+                user="alice",
+                link=server.link("alice-secret"),
+                host=alice_screen,
+            ) as alice:
                 await alice_day(alice, alice_screen, bob, first)
             say("bob", await bob.call("DS_Inspection_Summary", inspection=first))
     print(f"The stores and the server's database stay in {shown(STATE)} (until the next run):")
@@ -119,8 +134,11 @@ async def alice_day(
     """alice's device, from its first synchronization (when it opened) to the evening."""
     mine = await alice.retrieve("Inspections.Inspection")
     sites = await alice.retrieve("Inspections.Site")
-    say("alice", f"first sync: {len(sites)} site, {len(mine)} inspection (number "
-        f"{mine[0]['Number']}: owner-based access keeps the other one from her)")  # fmt: skip
+    say(
+        "alice",
+        f"first sync: {len(sites)} site, {len(mine)} inspection (number "
+        f"{mine[0]['Number']}: owner-based access keeps the other one from her)",
+    )
     inspection = mine[0]
     await alice.call("ACT_Inspection_Start", inspection=inspection)
     blocked = await alice.call(
@@ -134,17 +152,23 @@ async def alice_day(
     await alice.call("ACT_Feedback_Send", site=sites[0], text="The gate code changed")
     await alice.call("ACT_Site_Remember", site=sites[0])
     score = await alice.call("ACT_Inspection_Finish", inspection=inspection)
-    say("alice", f"offline on site: 3 findings (one twice by mistake), a photo, feedback for "
-        f"the office; score {score}")  # fmt: skip
+    say(
+        "alice",
+        f"offline on site: 3 findings (one twice by mistake), a photo, feedback for "
+        f"the office; score {score}",
+    )
 
     moved = await synchronize(alice)
     findings = await alice.retrieve("Inspections.Finding")
     stamped = sum(1 for f in findings if f["ReceivedAt"] is not None)
     feedback = await alice.retrieve("Inspections.Feedback")
     settings = await alice.retrieve("Inspections.DeviceSettings")
-    say("alice", f"synchronize all: {moved['up']} objects up; the server stamped {stamped} "
-        "findings as received;", f"feedback on the device: {len(feedback)} (nothing clear), "
-        f"her settings: {len(settings)} (never)")  # fmt: skip
+    say(
+        "alice",
+        f"synchronize all: {moved} objects up; the server stamped {stamped} findings as received;",
+        f"feedback on the device: {len(feedback)} (nothing clear), "
+        f"her settings: {len(settings)} (never)",
+    )
 
     await synchronize(bob)
     theirs = await bob.retrieve("Inspections.Finding", xpath="[Text = 'Label missing']")
@@ -152,33 +176,49 @@ async def alice_day(
     contents = await bob.read_file(photos[0])
     await bob.call("ACT_Finding_Remove", finding=next(f for f in theirs if f.id == duplicate.id))
     await bob.call("ACT_Inspection_Close", inspection=assigned)
-    assert await bob.call("ACT_Synchronize") == "ok"
-    say("bob", f"synchronize all: her findings and the photo ({len(contents)} bytes); removes "
-        f"the duplicate, closes inspection {assigned['Number']}")  # fmt: skip
+    check(await bob.call("ACT_Synchronize"), "ok")
+    say(
+        "bob",
+        f"synchronize all: her findings and the photo ({len(contents)} bytes); removes "
+        f"the duplicate, closes inspection {assigned['Number']}",
+    )
 
     still_there = await alice.call("ACT_Finding_Fix", finding=duplicate)
-    say("alice", "fixes the duplicate, synchronize $finding: deleted on the server, so "
-        f"$finding is {'still set' if still_there else 'now empty'}", "(and the object the "
-        f"demo holds: is_empty={duplicate.is_empty})")  # fmt: skip
+    say(
+        "alice",
+        "fixes the duplicate, synchronize $finding: deleted on the server, so "
+        f"$finding is {'still set' if still_there else 'now empty'}",
+        f"(and the object the demo holds: is_empty={duplicate.is_empty})",
+    )
     late = await alice.call(
         "ACT_Finding_Add", inspection=inspection, text="Door squeaks", severity="Low"
     )
     await alice.call("ACT_Synchronize")
     gone = "gone from her device" if late.is_empty else "still on her device"
-    say("alice", "adds 'Door squeaks', synchronize all: refused by the server's before-commit "
-        f"handler, {gone}")  # fmt: skip
+    say(
+        "alice",
+        "adds 'Door squeaks', synchronize all: refused by the server's before-commit "
+        f"handler, {gone}",
+    )
     failures = await alice.failures()
-    say("alice", f"rt.failures(): {len(failures)} refused changes, kept on the server as "
-        "System.SynchronizationFailure:",  # fmt: skip
-        *(f"  {f.kind} {f.entity}: {f.reason}" for f in failures))
+    say(
+        "alice",
+        f"rt.failures(): {len(failures)} refused changes, kept on the server as "
+        "System.SynchronizationFailure:",
+        *(f"  {f.kind} {f.entity}: {f.reason}" for f in failures),
+    )
 
     release = screen.hold()
     first = asyncio.create_task(alice.call("ACT_Synchronize"))
     await screen.syncing.wait()  # the first synchronization is running
     second = await alice.call("ACT_Synchronize")
     release.set()
-    say("alice", f"taps Synchronize twice: the first answers {await first!r}; the second's "
-        "error handler gets", f"  {second!r}")  # fmt: skip
+    say(
+        "alice",
+        f"taps Synchronize twice: the first answers {await first!r}; the second's "
+        "error handler gets",
+        f"  {second!r}",
+    )
 
 
 if __name__ == "__main__":
