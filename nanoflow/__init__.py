@@ -2,7 +2,8 @@
 
 `load(path)` compiles an app (raising `CompileError` with diagnostics); `Runtime` runs its
 nanoflows against a device's offline store; `Host` receives client activities; `FlowError` is
-what an unhandled error in a flow raises.
+what an unhandled error in a flow raises; `LocalServer` runs an app's sync server in this
+process for several devices.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ if TYPE_CHECKING:  # `typing` is not imported at run time: the help path stays l
     from nanoflow.api import Runtime
     from nanoflow.compiler import App, CompileResult, compile_path, compile_sources, load
     from nanoflow.diagnostics import CompileError, Diagnostic
+    from nanoflow.local_server import LocalServer
     from nanoflow.runtime.errors import FlowError, StoreError
     from nanoflow.runtime.host import Host
     from nanoflow.runtime.values import EnumValue, MendixError, MxObject
@@ -27,6 +29,7 @@ __all__ = [
     "EnumValue",
     "FlowError",
     "Host",
+    "LocalServer",
     "MendixError",
     "MxObject",
     "Runtime",
@@ -55,6 +58,10 @@ def __getattr__(name: str) -> object:
         from nanoflow.api import Runtime
 
         return Runtime
+    if name == "LocalServer":
+        from nanoflow.local_server import LocalServer
+
+        return LocalServer
     if name == "Host":
         from nanoflow.runtime.host import Host
 

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "nanoflow"
 # modules of nanoflow/ that glue the front end to the runtime or the server
 GLUE = {
     "__init__", "api", "cli", "cli_failures", "cli_host", "cli_server", "commands", "embedded",
-    "evaluate",
+    "evaluate", "local_server",
 }
 SUBPACKAGES = {"runtime", "server", "protocol", "stdlib_actions", "grammar", "builtin"}
 

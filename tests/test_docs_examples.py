@@ -20,7 +20,8 @@ from nanoflow.compiler import compile_sources
 from nanoflow.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[1]
-# runtime.md runs its examples in tests/runtime/test_docs_runtime_examples.py; cli.md and
+# runtime.md runs its examples in tests/runtime/test_docs_runtime_examples.py, embedding.md its
+# synchronization examples in tests/test_docs_run_examples.py; cli.md and the rest of
 # embedding.md build on example apps of their own, run by hand when written.
 DOCS = [ROOT / "docs" / "language.md", ROOT / "docs" / "diagnostics.md"]
 SAMPLE = ROOT / "samples" / "sales"

@@ -104,6 +104,9 @@ async def outgoing(
                 layout = schema.layout(entity)
                 change = Outgoing(values.pop("$id"), entity, state, tick, version)
                 _fill(change, layout, changed_members(changed_text, layout), values, deltas)
+                # contents stored before the first commit left no mark on a row (there was
+                # none): a new file object sends whatever contents it has
+                change.contents = change.contents or (state == "new" and layout.is_file)
                 result.append(change)
         if deletes and ids is None:
             async with db.execute("SELECT id, entity, version, tick FROM nf_deleted") as cursor:

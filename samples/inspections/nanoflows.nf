@@ -1,5 +1,9 @@
 module Inspections
 
+// Nanoflows: they run on the device, against its offline store.
+
+// ---- planning (the office) ---------------------------------------------------------------
+
 // Registers a site and plans its first inspection a number of days from now.
 nanoflow ACT_Site_Register($code: String, $name: String, $inDays: Integer) returns Inspection {
   $existing = retrieve first Site where [Code = $code]
@@ -8,14 +12,54 @@ nanoflow ACT_Site_Register($code: String, $name: String, $inDays: Integer) retur
   }
   $site = create Site (Code = toUpperCase(trim($code)), Name = $name)
   commit $site
+  $inspection = call nanoflow ACT_Inspection_Plan(site = $site, title = 'First inspection of ' + $name, inDays = $inDays)
+  return $inspection
+}
+
+// Plans an inspection of a site a number of days from now.
+nanoflow ACT_Inspection_Plan($site: Site, $title: String, $inDays: Integer) returns Inspection {
   $inspection = create Inspection (
-    Title = 'First inspection of ' + $name,
+    Title = $title,
     PlannedFor = addDays([%BeginOfCurrentDay%], $inDays),
     Inspection_Site = $site
   )
   commit $inspection
   return $inspection
 }
+
+// Hands an inspection to an inspector: it goes to the server with its site (a new object that
+// references another new one needs it selected too), the server numbers it and makes the
+// inspector its owner, and the planner's copy is refreshed.
+nanoflow ACT_Inspection_Assign($inspection: Inspection, $inspector: String) returns Boolean allow Planner {
+  $site = retrieve $inspection/Inspection_Site
+  synchronize $site, $inspection on error {
+    show message error 'Could not reach the server: ' + $latestError
+    return false
+  }
+  $assigned = call microflow SUB_Inspection_Assign(number = $inspection/Number, inspector = $inspector) on error {
+    show message error 'Could not assign the inspection: ' + $latestError
+    return false
+  }
+  if not($assigned) {
+    show message warning 'There is no inspector ''' + $inspector + '''.'
+    return false
+  }
+  synchronize $inspection
+  return true
+}
+
+// Reviews an inspection: it is closed, and takes no more findings.
+nanoflow ACT_Inspection_Close($inspection: Inspection) allow Planner {
+  change $inspection (State = InspectionState.Closed)
+  commit $inspection
+}
+
+// Removes a finding (e.g. a duplicate); the delete goes up with the next `synchronize all`.
+nanoflow ACT_Finding_Remove($finding: Finding) allow Planner {
+  delete $finding
+}
+
+// ---- inspecting (the field) --------------------------------------------------------------
 
 nanoflow ACT_Inspection_Start($inspection: Inspection) {
   if $inspection/State != InspectionState.Planned {
@@ -50,6 +94,30 @@ nanoflow ACT_Finding_Add($inspection: Inspection, $text: String, $severity: Seve
   return $finding
 }
 
+// Attaches a photo (a file on the device) to a finding.
+nanoflow ACT_Photo_Attach($finding: Finding, $path: String, $caption: String) returns Photo {
+  $photo = create Photo (Caption = $caption, Photo_Finding = $finding)
+  call action NanoflowCommons.StoreFileFromPath(file = $photo, path = $path) on error {
+    rollback $photo
+    show message error 'Could not read the photo: ' + $latestError
+    return empty
+  }
+  commit $photo
+  return $photo
+}
+
+// Marks a finding fixed and synchronizes just that finding. False when the finding is gone:
+// removed on the server, or no longer the user's (its variable is then empty).
+nanoflow ACT_Finding_Fix($finding: Finding) returns Boolean {
+  change $finding (Fixed = true)
+  commit $finding
+  synchronize $finding on error {
+    show message warning 'Saved on the device; it goes to the server later: ' + $latestError
+    return true
+  }
+  return $finding != empty
+}
+
 // Finishes an inspection: the score is 100 minus the penalties of open findings.
 nanoflow ACT_Inspection_Finish($inspection: Inspection) returns Decimal {
   $findings = retrieve $inspection/Finding_Inspection
@@ -66,6 +134,13 @@ nanoflow ACT_Inspection_Finish($inspection: Inspection) returns Decimal {
   return $inspection/Score
 }
 
+// Writes a remark for the office; it leaves the device with the next synchronization.
+nanoflow ACT_Feedback_Send($site: Site, $text: String) returns Feedback {
+  $feedback = create Feedback (Text = $text, SentAt = [%CurrentDateTime%], Feedback_Site = $site)
+  commit $feedback
+  return $feedback
+}
+
 nanoflow DS_Inspection_Summary($inspection: Inspection) returns String {
   $findings = retrieve $inspection/Finding_Inspection
   declare $worst = head(sort($findings, Penalty desc))
@@ -77,12 +152,37 @@ nanoflow DS_Inspection_Summary($inspection: Inspection) returns String {
   return $text
 }
 
-// Remembers the last site the inspector opened (a storage item, as Nanoflow Commons does).
-nanoflow ACT_Site_Remember($site: Site) returns String {
-  call action NanoflowCommons.SetStorageItemString(key = 'lastSite', value = $site/Code)
-  $code = call action NanoflowCommons.GetStorageItemString(key = 'lastSite')
-  return $code
+// The device's settings (created on first use).
+nanoflow DS_Settings() returns DeviceSettings {
+  $settings = retrieve first DeviceSettings
+  if $settings != empty {
+    return $settings
+  }
+  $created = create DeviceSettings
+  commit $created
+  return $created
 }
+
+// Remembers the last site the inspector opened, in the device's own settings.
+nanoflow ACT_Site_Remember($site: Site) returns String {
+  $settings = call nanoflow DS_Settings()
+  change $settings (LastSite = $site/Code)
+  commit $settings
+  return $settings/LastSite
+}
+
+// ---- synchronizing -----------------------------------------------------------------------
+
+// Synchronizes everything; answers 'ok', or why it failed (e.g. another synchronization runs).
+nanoflow ACT_Synchronize() returns String {
+  synchronize all on error {
+    log warning node 'Inspections' 'Synchronization failed: ' + $latestError
+    return $latestError
+  }
+  return 'ok'
+}
+
+// ---- a day on one device (`nanoflow run samples/inspections ACT_Demo_Day`) ----------------
 
 // Removes what an earlier demo day left in the store, so the demo can run again.
 nanoflow ACT_Demo_Reset($code: String) {
