@@ -128,6 +128,8 @@ async def ensure_schema(conn: aiosqlite.Connection, schema: Schema) -> None:
     async with conn.execute("PRAGMA table_info(nf_deleted)") as cursor:
         if "tick" not in {row[1] for row in await cursor.fetchall()}:
             await conn.execute("ALTER TABLE nf_deleted ADD COLUMN tick INTEGER NOT NULL DEFAULT 0")
+    for table in schema.tables.values():
+        await conn.execute(schema.pending_index_ddl(table))
     for refset in schema.refsets.values():
         await conn.execute(schema.refset_ddl(refset))
     for name in await _names(conn, "index", "ix:%"):

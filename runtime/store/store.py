@@ -80,6 +80,8 @@ class DeviceStore:
         self._changed_texts: dict[str, dict[frozenset[str], str]] = {}
         self._tick = 0
         self._upserts: dict[str, str] = {}
+        self._page_plans: object | None = None
+        """Download pages' column plans and converters (`columnar`), made on first use."""
 
     # ---- opening and closing ---------------------------------------------------------------
 
@@ -554,8 +556,8 @@ class DeviceStore:
             for table in self._schema.tables.values():
                 sql = (
                     f"SELECT {table.select_list('t')}, t._state, t._origin, t._changed, "
-                    f"t._version FROM {table.sql} t WHERE t._state IN ('new', 'changed') "
-                    "ORDER BY t.id"
+                    f"t._version FROM {table.sql} t WHERE t._state <> 'synced' "
+                    "ORDER BY +t.id"  # the pending index finds the rows, then they are sorted
                 )
                 async with db.execute(sql) as cursor:
                     found = list(await cursor.fetchall())

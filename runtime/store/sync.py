@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from nanoflow.runtime import faults
 from nanoflow.runtime.store import CONTENTS
 from nanoflow.runtime.store.changes import IDS, changed_members
+from nanoflow.runtime.store.columnar import WireRows, store_rows
 from nanoflow.runtime.store.migrate import read_meta, write_meta
 from nanoflow.runtime.store.schema import EntityLayout, TableLayout
 
@@ -83,13 +84,14 @@ async def outgoing(
                 continue
             sql = (
                 f"SELECT {table.select_list('t')}, t._state, t._changed, t._version, t._tick "
-                f"FROM {table.sql} t WHERE t._state IN ('new', 'changed')"
+                f"FROM {table.sql} t WHERE t._state <> 'synced'"
             )
             params: list[Any] = []
             if ids is not None:
                 sql += f" AND t.id IN ({IDS})"
                 params.append(json.dumps(list(ids)))
-            async with db.execute(sql + " ORDER BY t.id", params) as cursor:
+            # `+t.id`: the order is made after the pending index found the rows
+            async with db.execute(sql + " ORDER BY +t.id", params) as cursor:
                 rows = list(await cursor.fetchall())
             if not rows:
                 continue
@@ -292,13 +294,19 @@ async def write_server_objects(
                 await db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
 
 
-async def pending_ids(db: aiosqlite.Connection, store: DeviceStore, ids: list[str]) -> set[str]:
-    """Which of these ids have local changes waiting for upload (or a pending delete)."""
+async def pending_ids(
+    db: aiosqlite.Connection,
+    store: DeviceStore,
+    ids: list[str],
+    tables: Collection[TableLayout] | None = None,
+) -> set[str]:
+    """Which of these ids have local changes waiting for upload (or a pending delete); the
+    objects are looked for in `tables` (default: every table)."""
     if not ids:
         return set()
     found: set[str] = set()
     params = (json.dumps(ids),)
-    for table in store.schema.tables.values():
+    for table in store.schema.tables.values() if tables is None else tables:
         async with db.execute(
             f"SELECT id FROM {table.sql} WHERE _state <> 'synced' AND id IN ({IDS})", params
         ) as cursor:
@@ -444,6 +452,71 @@ async def apply_page(
         if faults.ACTIVE:
             faults.fault("device.apply.page")
     return Applied(written, gone, sorted(busy))
+
+
+@dataclass(slots=True)
+class AppliedRows:
+    """What a downloaded page (`apply_rows`) changed on the device."""
+
+    written: list[str]
+    removed: list[str]
+    skipped: list[str]
+    """Objects with local changes, left as they are (they go up with the next sync)."""
+
+
+async def apply_rows(
+    store: DeviceStore,
+    page: WireRows,
+    removed: Sequence[str],
+    cursor: tuple[str, str] | None = None,
+    span: Span | None = None,
+    files: Collection[str] = (),
+) -> AppliedRows:
+    """`apply_page` for a downloaded page as the server sent it: its rows are converted
+    straight into the store's rows (`columnar.store_rows`) before the transaction, with the
+    same outcome (objects with local changes left alone, the span's unlisted objects removed,
+    files recorded as due). A value the store refuses fails the page, unless its object has
+    local changes (it is not written then)."""
+    converted = store_rows(store, page)
+    table = store.schema.layout(page.entity).table
+    async with store._transaction() as db:
+        if span is not None:
+            removed = [*removed, *await _unlisted(db, store, span)]
+        ids = [row[0] for group in converted for row in group.rows]
+        refused = [(i, e) for group in converted for i, e in group.refused]
+        busy = await pending_ids(db, store, [*ids, *removed, *(i for i, _e in refused)], [table])
+        for object_id, error in refused:
+            if object_id not in busy:
+                raise error
+        written: list[str] = []
+        for group in converted:
+            rows = group.rows
+            if busy:
+                rows = [row for row in rows if row[0] not in busy]
+            await db.executemany(server_upsert_sql(table, group.entity), rows)
+            owners = [(row[0],) for row in rows]
+            for name in store.schema.layout(group.entity).refsets:
+                refset = store.schema.refset(name).sql
+                await db.executemany(f"DELETE FROM {refset} WHERE owner_id = ?", owners)
+                pairs = group.refsets.get(name, [])
+                if busy:
+                    pairs = [pair for pair in pairs if pair[0] not in busy]
+                await db.executemany(f"INSERT OR IGNORE INTO {refset} VALUES (?, ?)", pairs)
+            written += [row[0] for row in rows]
+        gone = await remove_rows(db, store, [i for i in removed if i not in busy])
+        if cursor is not None:
+            await db.execute(
+                "INSERT INTO nf_cursors (entity, cursor) VALUES (?, ?) "
+                "ON CONFLICT (entity) DO UPDATE SET cursor = excluded.cursor",
+                cursor,
+            )
+        due = [i for i in written if i in files] if files else []
+        if due:
+            known = await read_meta(db, FILES_DUE) or []
+            await write_meta(db, {FILES_DUE: sorted({*known, *due})})
+        if faults.ACTIVE:
+            faults.fault("device.apply.page")
+    return AppliedRows(written, gone, sorted(busy))
 
 
 async def entity_ids(store: DeviceStore, entity: str) -> list[str]:

@@ -10,6 +10,8 @@ the next one without applying anything twice.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from nanoflow.runtime import faults
 from nanoflow.runtime.store import sync
+from nanoflow.runtime.store.columnar import server_objects
 from nanoflow.runtime.store.sync import Outgoing, ServerObject, Settled
 from nanoflow.runtime.sync.errors import SyncError
 from nanoflow.runtime.sync.microflows import decode_result, encode_arguments
-from nanoflow.runtime.sync.transport import Outcome, SyncTransport
+from nanoflow.runtime.sync.transport import DownloadedPage, Outcome, SyncTransport
 from nanoflow.runtime.values import MendixError, MxObject
+from nanoflow.runtime.wire import WireError
 
 if TYPE_CHECKING:
     from nanoflow.runtime.session import Session
@@ -332,32 +336,64 @@ class DeviceSync:
                 report.removed += len(removed)
 
     async def _download_entity(self, session: Session, entity: str, report: SyncReport) -> None:
+        """The pages of one entity, each applied in one transaction with its cursor. The next
+        page is requested before the current one is applied, so the server prepares it while
+        the device writes; a page that changes nothing (no rows, no removals, not complete,
+        the same cursor) writes nothing."""
         cursor = await sync.cursor_of(self.store, entity)
         done = 0
-        while True:
-            self._check_cancelled()
-            page = await self.transport.download(entity, cursor, self.page_size)
-            span = None
-            if page.complete:  # the objects of the page's span that it does not list go
-                listed = {o.id for o in page.objects}
+        fetching: asyncio.Task[DownloadedPage] | None = self._fetch(entity, cursor)
+        try:
+            while fetching is not None:
+                page = await fetching
+                fetching = self._fetch(entity, page.cursor) if page.more else None
+                self._check_cancelled()
+                if page.rows.entity != entity:
+                    raise SyncError(
+                        f"the sync server's answer does not parse: a page of {entity} "
+                        f"holds {page.rows.entity}"
+                    )
+                if page.rows.rows or page.removed or page.complete or page.cursor != cursor:
+                    await self._apply(session, entity, page, report)
+                await self._fetch_files()
+                done += len(page.rows.rows)
+                await self._progress(Progress("download", entity, done))
+                cursor = page.cursor
+        finally:
+            if fetching is not None:
+                fetching.cancel()
+                with contextlib.suppress(BaseException):
+                    await fetching
+
+    def _fetch(self, entity: str, cursor: str | None) -> asyncio.Task[DownloadedPage]:
+        return asyncio.ensure_future(self.transport.download(entity, cursor, self.page_size))
+
+    async def _apply(
+        self, session: Session, entity: str, page: DownloadedPage, report: SyncReport
+    ) -> None:
+        """Write a downloaded page (with the span of a complete download's page: the objects
+        of the span it does not list go); refresh what it wrote that flows hold in memory."""
+        span = None
+        try:
+            if page.complete:
+                listed = set(page.rows.ids())
                 listed.update(page.kept)
                 span = sync.Span(entity, page.after, page.through, listed)
-            applied = await sync.apply_page(
-                self.store, page.objects, page.removed, (entity, page.cursor), span, page.files
+            applied = await sync.apply_rows(
+                self.store, page.rows, page.removed, (entity, page.cursor), span, page.files
             )
-            session.refresh(self._stored(applied.written), applied.removed)
-            if faults.ACTIVE:
-                faults.fault("device.apply.after_page")
-            if page.kept:
-                await self._fetch_kept(session, entity, page.kept, report)
-            await self._fetch_files()
-            done += len(page.objects)
-            report.downloaded += len(applied.written)
-            report.removed += len(applied.removed)
-            await self._progress(Progress("download", entity, done))
-            cursor = page.cursor
-            if not page.more:
-                break
+            in_memory = session.objects.refs.keys() & set(applied.written)
+            held = {i for i in in_memory if session.objects.get(i) is not None}
+            objects = server_objects(self.store, page.rows, held) if held else []
+        except WireError as error:
+            raise SyncError(f"the sync server's answer does not parse: {error}") from None
+        session.refresh(self._stored(objects), applied.removed)
+        if faults.ACTIVE:
+            faults.fault("device.apply.after_page")
+        report.downloaded += len(applied.written)
+        report.removed += len(applied.removed)
+        if page.kept:
+            await self._fetch_kept(session, entity, page.kept, report)
 
     async def _fetch_kept(
         self, session: Session, entity: str, kept: list[str], report: SyncReport

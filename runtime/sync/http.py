@@ -36,6 +36,7 @@ from nanoflow.protocol.sync import (
     UploadRequest,
 )
 from nanoflow.protocol.wire import API_PREFIX
+from nanoflow.runtime.store.columnar import WireRows
 from nanoflow.runtime.store.schema import Schema
 from nanoflow.runtime.store.sync import Outgoing, ServerObject
 from nanoflow.runtime.sync.errors import (
@@ -249,49 +250,10 @@ class HttpTransport:
             params["cursor"] = cursor
         response = await self._request("GET", f"/download/{entity}", params=params)
         page: DownloadPage = self._parse(DownloadPage, response)
-        objects = self._rows(page)
         return DownloadedPage(
-            objects, list(page.removed), page.cursor, page.more, page.complete,
-            dict(page.files), list(page.kept), page.after, page.through,
+            WireRows(page.entity, page.columns, page.rows), page.removed, page.cursor,
+            page.more, page.complete, page.files, page.kept, page.after, page.through,
         )  # fmt: skip
-
-    def _rows(self, page: DownloadPage) -> list[ServerObject]:
-        """Objects of a columnar page: each row is id, entity, version, then the columns."""
-        readers = []
-        for column in page.columns:
-            readers.append(self._column_reader(page.entity, column))
-        result = []
-        try:
-            for row in page.rows:
-                object_id, entity, version = row[0], row[1], row[2]
-                values: dict[str, Any] = {}
-                for (member, read, exact), value in zip(readers, row[3:], strict=True):
-                    if member is None or (exact is not None and not self._is_a(entity, exact)):
-                        continue
-                    values[member] = read(value)
-                result.append(ServerObject(object_id, entity, version, values))
-        except (WireError, ValueError, TypeError) as error:
-            raise SyncError(f"the sync server's answer does not parse: {error}") from None
-        return result
-
-    def _column_reader(self, entity: str, column: str) -> tuple[str | None, Any, str | None]:
-        """(member, reader, declaring entity) of a page column: an attribute column
-        `Module.Entity.Attribute`, or an association's qualified name."""
-        layout = self.schema.layout(entity)
-        for exact in layout.family:
-            for member, col in self.schema.layout(exact).attributes.items():
-                if col.name == column:
-                    kind, enum = col.kind, col.enum
-                    return member, _nullable(kind, enum), exact
-        names = self.schema.names
-        assoc = names.associations.get(column)
-        if assoc is not None or column == "System.owner":
-            many = assoc is not None and assoc.many
-            return column, _nullable("RefSet" if many else "Ref", None), None
-        return None, None, None  # a member this device's model does not know
-
-    def _is_a(self, entity: str, ancestor: str) -> bool:
-        return self.schema.names.is_a(entity, ancestor)
 
     async def refresh(self, ids: Sequence[str]) -> Refreshed:
         body = RefreshRequest(ids=list(ids)).model_dump_json().encode()
@@ -388,13 +350,6 @@ class HttpTransport:
                 break
             before = page.cursor
         return found
-
-
-def _nullable(kind: str, enum: str | None) -> Any:
-    def read(value: Any) -> Any:
-        return from_wire(kind, value, enum)
-
-    return read
 
 
 def _describe(error: httpx.HTTPError) -> str:

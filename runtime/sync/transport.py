@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from nanoflow.runtime.store.columnar import WireRows
 from nanoflow.runtime.store.sync import Outgoing, ServerObject
 
 
@@ -27,9 +28,10 @@ class Outcome:
 
 @dataclass(slots=True)
 class DownloadedPage:
-    """One page of one entity's download."""
+    """One page of one entity's download: its objects as the server sent them (converted when
+    they are applied, `sync.apply_rows`)."""
 
-    objects: list[ServerObject]
+    rows: WireRows
     removed: list[str]
     cursor: str
     more: bool
