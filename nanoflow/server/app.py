@@ -42,6 +42,7 @@ from nanoflow.server.sessions import (
     UserInactive,
     utc_now,
 )
+from nanoflow.server.strict_query import known_query_only
 
 _bearer = HTTPBearer(auto_error=False, description="The token of `POST /api/v1/login`.")
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="nanoflow"'}
@@ -102,7 +103,9 @@ def create_app(
     api.state.sessions = Sessions(db, clock)
     http_errors.install(api)
     api.add_middleware(BodyLimit, limit=max_body_bytes)
-    router = APIRouter(prefix=API_PREFIX, responses=_ERRORS)
+    router = APIRouter(
+        prefix=API_PREFIX, responses=_ERRORS, dependencies=[Depends(known_query_only)]
+    )
 
     @router.post("/login", response_model=LoginAnswer, summary="Log in; get a token")
     async def login(body: LoginRequest, request: Request) -> LoginAnswer:
@@ -137,7 +140,12 @@ def create_app(
         return await call_microflow(db, Caller.of(current.user, app), name, body)
 
     api.include_router(router)
-    api.include_router(sync_router(app, db, authenticated), prefix=API_PREFIX, responses=_ERRORS)
+    api.include_router(
+        sync_router(app, db, authenticated),
+        prefix=API_PREFIX,
+        responses=_ERRORS,
+        dependencies=[Depends(known_query_only)],
+    )
 
     @api.api_route(
         "/api/{version}/{rest:path}",

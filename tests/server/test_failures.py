@@ -116,3 +116,16 @@ async def test_bad_requests_are_4xx_and_a_token_is_needed(server: Server) -> Non
         answer = await client.get("/api/v1/failures")
         assert answer.status_code == 401
         assert answer.json()["error"]["code"] == "unauthenticated"
+
+
+async def test_unknown_query_parameters_are_refused_by_name(server: Server) -> None:
+    async with server.client() as client:
+        tok = await token(client, "ann")
+        auth = {"Authorization": f"Bearer {tok}"}
+        answer = await client.get("/api/v1/failures", params={"limt": 5}, headers=auth)
+        assert answer.status_code == 422
+        assert answer.json()["error"]["message"] == "unknown query parameter: limt"
+        answer = await client.get("/api/v1/session", params={"x": 1, "a": 2}, headers=auth)
+        assert answer.status_code == 422
+        assert answer.json()["error"]["message"] == "unknown query parameters: a, x"
+        assert (await client.get("/api/v1/failures", params={"limit": 5}, headers=auth)).is_success
