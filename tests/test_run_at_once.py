@@ -68,7 +68,7 @@ def test_errors_come_out_and_cleanup_runs_before_and_after_the_first_wait() -> N
 @pytest.mark.parametrize("wait_first", [False, True], ids=["before waiting", "after waiting"])
 def test_ctrl_c_in_a_busy_coroutine_stops_it_after_its_cleanup(wait_first: bool) -> None:
     cleaned: list[bool] = []
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # even when SIGINT came in ignored
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)  # even when SIGINT came in ignored
     try:
 
         async def busy() -> None:
@@ -85,7 +85,7 @@ def test_ctrl_c_in_a_busy_coroutine_stops_it_after_its_cleanup(wait_first: bool)
             run_at_once(busy())
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, before)
     assert cleaned == [True]
 
 
