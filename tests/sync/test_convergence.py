@@ -12,7 +12,7 @@ through the XPath-to-SQL compiler. Checked after every step that makes a claim:
 - after every `synchronize all`: each `all` / `by xpath` entity holds exactly the objects the
   rules (and the XPath) grant the user, every member equal to the server's (members the user
   may not read are empty); `nothing clear` entities are empty; `nothing preserve` and `never`
-  entities hold what the device kept (`Model.kept`), nothing is pending but `never` objects;
+  entities hold what the device kept (`Actor.kept`), nothing is pending but `never` objects;
 - after every synchronization: each uploaded change was either applied (the server's row has
   the uploaded members; a delete removed it) or refused and kept as a
   `System.SynchronizationFailure` of the user for that object (one record per refusal, as many
@@ -20,9 +20,9 @@ through the XPath-to-SQL compiler. Checked after every step that makes a claim:
   user, or not at all; the same for every selected object; uncommitted edits of objects still
   on the device are still there.
 
-Programs that once failed are kept in `REGRESSIONS` with the bug they found. The number of random
-seeds and steps follows the hypothesis profile (`HYPOTHESIS_PROFILE`: `ci` is bounded, `soak`
-runs many); `NANOFLOW_CONVERGENCE_SEEDS` / `NANOFLOW_CONVERGENCE_STEPS` override both.
+Programs that once failed are kept in `REGRESSIONS` (run on SQLite) with the bug they found. The
+number of random programs and their steps follow the hypothesis profile (`HYPOTHESIS_PROFILE`:
+`ci` is bounded, `soak` runs many); `NANOFLOW_CONVERGENCE_SEEDS` / `..._STEPS` override both.
 """
 
 from __future__ import annotations
