@@ -36,7 +36,7 @@ class FaultInjected(RuntimeError):
 
 
 @dataclass(slots=True)
-class Rule:
+class FaultRule:
     """What one point does: `action` (with `seconds` for `sleep`) from its `nth` pass on,
     `times` times (None: always)."""
 
@@ -47,9 +47,9 @@ class Rule:
     passes: int = 0
 
 
-def parse(text: str) -> dict[str, Rule]:
+def parse(text: str) -> dict[str, FaultRule]:
     """The rules of a `NANOFLOW_FAULTS` value (ValueError naming the bad entry)."""
-    rules: dict[str, Rule] = {}
+    rules: dict[str, FaultRule] = {}
     for entry in (e.strip() for e in text.replace(",", ";").split(";")):
         if not entry:
             continue
@@ -63,7 +63,7 @@ def parse(text: str) -> dict[str, Rule]:
     return rules
 
 
-def _rule(spec: str) -> Rule:
+def _rule(spec: str) -> FaultRule:
     times: int | None = None
     nth = 1
     if "*" in spec:
@@ -78,10 +78,10 @@ def _rule(spec: str) -> Rule:
     seconds = float(argument) if action == "sleep" else 0.0
     if nth < 1 or (times is not None and times < 1):
         raise ValueError("@nth and *times count from 1")
-    return Rule(action, seconds, nth, times)
+    return FaultRule(action, seconds, nth, times)
 
 
-RULES: dict[str, Rule] = parse(os.environ.get(VARIABLE, ""))
+RULES: dict[str, FaultRule] = parse(os.environ.get(VARIABLE, ""))
 ACTIVE: bool = bool(RULES)
 
 

@@ -341,7 +341,7 @@ class DeviceSync:
             if page.complete:  # the objects of the page's span that it does not list go
                 listed = {o.id for o in page.objects}
                 listed.update(page.kept)
-                span = sync.Span(entity, page.after, page.through, listed)
+                span = sync.PageSpan(entity, page.after, page.through, listed)
             applied = await sync.apply_page(
                 self.store, page.objects, page.removed, (entity, page.cursor), span, page.files
             )
