@@ -379,7 +379,7 @@ async def _exists(db: aiosqlite.Connection, store: DeviceStore, object_id: str) 
 
 
 @dataclass(slots=True)
-class IdSpan:
+class PageSpan:
     """What a page of a complete download vouches for: every object of `entity` with an id
     above `after` (None: from the first) up to `through` (None: to the last) that is not in
     `listed` is no longer the user's."""
@@ -390,7 +390,7 @@ class IdSpan:
     listed: set[str]
 
 
-async def _unlisted(db: aiosqlite.Connection, store: DeviceStore, span: IdSpan) -> list[str]:
+async def _unlisted(db: aiosqlite.Connection, store: DeviceStore, span: PageSpan) -> list[str]:
     """The stored objects of the span's entity inside its bounds that it does not list."""
     layout = store.schema.layout(span.entity)
     sql = f"SELECT t.id FROM {layout.table.sql} t WHERE 1 = 1"
@@ -423,7 +423,7 @@ async def apply_page(
     objects: Sequence[ServerObject],
     removed: Sequence[str],
     cursor: tuple[str, str] | None = None,
-    span: IdSpan | None = None,
+    span: PageSpan | None = None,
     files: Collection[str] = (),
 ) -> Applied:
     """Apply downloaded objects and removals in one transaction, leaving objects with local
@@ -469,7 +469,7 @@ async def apply_rows(
     page: WireRows,
     removed: Sequence[str],
     cursor: tuple[str, str] | None = None,
-    span: IdSpan | None = None,
+    span: PageSpan | None = None,
     files: Collection[str] = (),
 ) -> AppliedRows:
     """`apply_page` for a downloaded page as the server sent it: its rows are converted

@@ -378,7 +378,7 @@ class DeviceSync:
             if page.complete:
                 listed = set(page.rows.ids())
                 listed.update(page.kept)
-                span = sync.IdSpan(entity, page.after, page.through, listed)
+                span = sync.PageSpan(entity, page.after, page.through, listed)
             applied = await sync.apply_rows(
                 self.store, page.rows, page.removed, (entity, page.cursor), span, page.files
             )

@@ -15,6 +15,13 @@ from server_support import pg_admin_url
 from nanoflow.compiler import App
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.faults)
+
+
 @pytest.fixture(scope="session")
 def app_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_app(tmp_path_factory.mktemp("app"))

@@ -37,7 +37,11 @@ async def main(argv: list[str]) -> int:
     try:
         transport = HttpTransport(client, store.schema)
         known = await store.get_meta("device_id")
-        answer = await transport.login(user, password, known)
+        try:
+            answer = await transport.login(user, password, known)
+        except MendixError as error:
+            say({"error": f"login: {error}"})
+            return 1
         if known is None:
             await store.set_meta("device_id", answer.device_id)
         sync = DeviceSync(transport, store, answer.device_id, page_size=int(page_size))
