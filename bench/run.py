@@ -15,6 +15,7 @@ from pathlib import Path
 
 import front_end
 import runtime_targets
+import server_targets
 import startup
 from harness import DEFAULT_FLOOR_SCRIPT, Context, Result, Target, machine_info, run_floor
 from rich.console import Console
@@ -22,7 +23,9 @@ from rich.table import Table
 
 # Later entries (executor loop, store, sync: SYNC.md section 9) go here, each a `Target`
 # naming the floor.py groups it divides by, e.g. Target("full_sync", ..., floor_groups=("http",)).
-TARGETS: list[Target] = [*front_end.TARGETS, *runtime_targets.TARGETS, *startup.TARGETS]
+TARGETS: list[Target] = [
+    *front_end.TARGETS, *runtime_targets.TARGETS, *startup.TARGETS, *server_targets.TARGETS
+]
 
 _STYLE = {"PASS": "green", "FAIL": "bold red", "INFO": "cyan", "SKIP": "yellow"}
 
