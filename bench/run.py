@@ -15,15 +15,17 @@ from pathlib import Path
 
 import front_end
 import runtime_targets
+import server_targets
 import startup
 import sync_targets
 from harness import DEFAULT_FLOOR_SCRIPT, Context, Result, Target, machine_info, run_floor
 from rich.console import Console
 from rich.table import Table
 
-# Each a `Target` naming the floor.py groups it divides by (sync: SYNC.md section 9).
+# Each a `Target` naming the floor.py groups it divides by (sync and server: SYNC.md section 9).
 TARGETS: list[Target] = [
     *front_end.TARGETS, *runtime_targets.TARGETS, *startup.TARGETS, *sync_targets.TARGETS,
+    *server_targets.TARGETS,
 ]
 
 _STYLE = {"PASS": "green", "FAIL": "bold red", "INFO": "cyan", "SKIP": "yellow"}

@@ -251,8 +251,11 @@ class Session:
         """A new, uncommitted object of `entity` with its defaults and these member values."""
         return self.create_object(entity, values)
 
-    def create_object(self, entity: str, values: dict[str, Any]) -> MxObject:
-        """`create` for generated code, whose values the checker already typed."""
+    def create_object(
+        self, entity: str, values: dict[str, Any], object_id: str | None = None
+    ) -> MxObject:
+        """`create` for generated code, whose values the checker already typed (`object_id`:
+        the id of an object a device made, for the server)."""
         initial = dict(self.program.defaults(entity))
         for key, value in initial.items():
             if value is NOW:
@@ -260,7 +263,7 @@ class Session:
         info = self.entity(entity)
         if info.with_owner and self.current_user is not None:
             initial["System.owner"] = self.current_user.id
-        obj = MxObject(entity, values=initial, touched=set())
+        obj = MxObject(entity, object_id, values=initial, touched=set())
         self._assign(obj, values, "the new object")
         self.objects[obj.id] = obj
         return obj

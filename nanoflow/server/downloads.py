@@ -23,14 +23,16 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import select, text
 
 from nanoflow import ir
 from nanoflow.protocol.errors import ErrorCode
-from nanoflow.protocol.sync import DownloadPage, ObjectState, RefreshAnswer
+from nanoflow.protocol.sync import ObjectState, RefreshAnswer
 from nanoflow.runtime import faults
 from nanoflow.runtime.query import condition, value_nodes
 from nanoflow.runtime.store.fingerprint import describe, fingerprint
@@ -39,6 +41,7 @@ from nanoflow.server.access import AccessRules, UserAccess
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.states import object_state
 from nanoflow.server.store import ServerStore
+from nanoflow.server.wire_values import wire_converter
 
 if TYPE_CHECKING:
     from nanoflow.names import NameTable
@@ -87,6 +90,7 @@ class Downloads:
         self.names = names
         self.fingerprint = fingerprint(describe(names))
         self._columns: dict[str, tuple[list[str], list[tuple[str, str, str, Any]]]] = {}
+        self._wire_rows: dict[tuple[str, str], Callable[[Sequence[Any], int], list[Any]]] = {}
 
     def _entry(self, entity: str) -> ir.OfflineEntry:
         info = self.names.entities.get(entity)
@@ -127,9 +131,8 @@ class Downloads:
 
         return any(paths(c) for c in constraints)
 
-    async def page(
-        self, user: User, entity: str, cursor_text: str | None, limit: int
-    ) -> DownloadPage:
+    async def page(self, user: User, entity: str, cursor_text: str | None, limit: int) -> bytes:
+        """One page of a download, as the JSON of a `DownloadPage`."""
         if faults.ACTIVE:
             faults.fault("server.download.page")
         entry = self._entry(entity)
@@ -179,6 +182,8 @@ class Downloads:
             kept: list[str] = []
             changed_ids: list[str] = []
             width = len(layout.table.columns) + 2
+            fast = not flags and not fetched_refsets and not _has_refsets(store, layout)
+            builders: dict[str, Callable[[Sequence[Any], int], list[Any]]] = {}
             for row in rows:
                 seq, shown = row[width], row[width + 1]
                 if not shown:
@@ -189,6 +194,13 @@ class Downloads:
                     kept.append(row[0])
                     continue
                 exact = row[1] or qname
+                if fast:
+                    build = builders.get(exact)
+                    if build is None:
+                        build = builders[exact] = self._wire_row(qname, exact)
+                    out_rows.append(build(row, seq))
+                    changed_ids.append(row[0])
+                    continue
                 values = store.decoder(exact)(row[:width])
                 values.update((fetched_refsets or {}).get(row[0], {}))
                 readable = None
@@ -207,11 +219,43 @@ class Downloads:
         else:
             next_cursor = Cursor(key, upto)
         span_end = rows[-1][0] if more else None
-        return DownloadPage(
-            entity=qname, columns=columns, rows=out_rows, removed=removed, kept=kept,
-            complete=cursor.complete, after=cursor.after or None, through=span_end,
-            files=files, cursor=next_cursor.encode(), more=more,
+        # `DownloadPage` as JSON (its fields in order), encoded without building the model
+        return orjson.dumps(
+            {"entity": qname, "columns": columns, "rows": out_rows, "removed": removed,
+             "kept": kept, "complete": cursor.complete, "after": cursor.after or None,
+             "through": span_end, "files": files, "cursor": next_cursor.encode(), "more": more}
         )  # fmt: skip
+
+    def _wire_row(self, qname: str, exact: str) -> Callable[[Sequence[Any], int], list[Any]]:
+        """`row(db_row, seq)` → the page row of an object of `exact` whose user reads all its
+        members (what `_row` gives after decoding, without the member dict): generated per
+        entity, converting each stored value straight to its wire form."""
+        found = self._wire_rows.get((qname, exact))
+        if found is not None:
+            return found
+        schema = self.db.schema
+        layout = schema.layout(qname)
+        own = dict(schema.layout(exact).slots())
+        native = self.db.dialect == "postgresql"
+        namespace: dict[str, Any] = {"EXACT": exact}
+        parts = ["r[0]", "EXACT", "seq"]
+        for n, (_column, member, owner, kind) in enumerate(self._layout_columns(layout)[1]):
+            column = own.get(member)
+            if column is None or not self.names.is_a(exact, owner):
+                parts.append("None")
+                continue
+            index = layout.table.position(column.name)
+            convert = wire_converter(kind, column.enum, native)
+            if convert is None:
+                parts.append(f"r[{index}]")
+            else:
+                namespace[f"c{n}"] = convert
+                parts.append(f"(None if (x := r[{index}]) is None else c{n}(x))")
+        source = f"def row(r, seq):\n    return [{', '.join(parts)}]\n"
+        exec(compile(source, f"<nanoflow.download {exact}>", "exec"), namespace)
+        made: Callable[[Sequence[Any], int], list[Any]] = namespace["row"]
+        self._wire_rows[(qname, exact)] = made
+        return made
 
     def _layout_columns(
         self, layout: EntityLayout
@@ -347,3 +391,7 @@ class Downloads:
 def _masked(access: UserAccess, entity: str) -> bool:
     """Whether some of the user's rules of the entity read only some members."""
     return any(r.read is not None for r in access.of(entity))
+
+
+def _has_refsets(store: ServerStore, layout: EntityLayout) -> bool:
+    return any(store.schema.layout(e).refsets for e in layout.family)

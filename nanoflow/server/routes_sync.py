@@ -52,12 +52,13 @@ def sync_router(
         body: UploadRequest,
         request: Request,
         caller: Annotated[Authenticated, Depends(authenticated)],
-    ) -> UploadAnswer:
+    ) -> Response:
         if body.device_id != caller.device_id:
             raise ApiError(
                 403, ErrorCode.FORBIDDEN, "an upload must carry the device id of its token"
             )
-        return await uploads.apply(caller.user, body, payload_hash(await request.body()))
+        answer = await uploads.apply(caller.user, body, payload_hash(await request.body()))
+        return Response(answer, media_type="application/json")
 
     @router.get("/download/{entity}", response_model=DownloadPage, summary="One page of an entity")
     async def download(
@@ -67,7 +68,7 @@ def sync_router(
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 5000,
     ) -> Response:
         page = await downloads.page(caller.user, entity, cursor, limit)
-        return Response(page.model_dump_json().encode(), media_type="application/json")
+        return Response(page, media_type="application/json")
 
     @router.post("/refresh", response_model=RefreshAnswer, summary="Selected objects")
     async def refresh(

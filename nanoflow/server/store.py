@@ -15,8 +15,9 @@ writing transaction (see `nanoflow.server.tables`).
 
 from __future__ import annotations
 
+import contextlib
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import text, update
@@ -79,17 +80,24 @@ class ServerCodecs:
             found = self._decoders[entity] = make_decoder(layout, native=self.native)
         return found
 
-    def insert_sql(self, layout: EntityLayout) -> str:
-        """Insert a whole new object: parameters `p0`..`pN` in builder order, then `seq`."""
-        key = ("insert", layout.qname)
+    def insert_driver_sql(self, layout: EntityLayout, paramstyle: str) -> str:
+        """Insert whole new objects, for the driver itself (positional, in the driver's
+        parameter style): parameters id, entity, the columns in builder order, seq. Bulk
+        inserts skip SQLAlchemy's per-row parameter processing this way."""
+        key = ("insert-driver", layout.qname, paramstyle)
         found = self._statements.get(key)
         if found is None:
             table = layout.table
             names = ["id", "entity", *(c.sql for c in table.columns), "_seq"]
-            params = [f":p{i + 1}" for i in range(len(table.columns))]
-            values = [":p0", ":entity", *params, ":seq"]
+            count = len(names)
+            if paramstyle == "numeric_dollar":
+                marks = [f"${n}" for n in range(1, count + 1)]
+            elif paramstyle == "qmark":
+                marks = ["?"] * count
+            else:
+                marks = ["%s"] * count
             found = self._statements[key] = (
-                f"INSERT INTO {table.sql} ({', '.join(names)}) VALUES ({', '.join(values)})"
+                f"INSERT INTO {table.sql} ({', '.join(names)}) VALUES ({', '.join(marks)})"
             )
         return found
 
@@ -142,6 +150,18 @@ class ServerStore:
         self.codecs = codecs_of(db)
         self.guard = guard
         self._seq: int | None = None
+        self._known_new: set[str] | None = None
+
+    @contextlib.contextmanager
+    def known_new(self, ids: set[str]) -> Iterator[None]:
+        """Within the block, writes take these ids as new without asking the database (the
+        caller found them unused in this transaction; a concurrent insert of one still fails
+        on the primary key)."""
+        self._known_new = ids
+        try:
+            yield
+        finally:
+            self._known_new = None
 
     @property
     def schema(self) -> Schema:
@@ -246,7 +266,11 @@ class ServerStore:
             return
         ids = [i for w in unit.entities.values() for i, _v, _c in w.objects]
         if existing is None:
-            existing = set(await self.exists(ids))
+            known = self._known_new
+            if known is not None and known.issuperset(ids):
+                existing = set()
+            else:
+                existing = set(await self.exists(ids))
         if self.guard is not None:
             await self.guard.check_write(unit, existing)
         seq = await self.sequence()
@@ -324,12 +348,12 @@ class ServerStore:
                     numbered += await self._assign_numbers(entity, new)
             layout = self.schema.layout(entity)
             build = codecs.builder(layout)
-            inserts: list[dict[str, Any]] = []
+            inserts: list[tuple[Any, ...]] = []
             for obj_id, values, changed in writes.objects:
                 row = build(obj_id, values, None)
-                params = {f"p{i}": v for i, v in enumerate(row[:-1])}
-                params["seq"] = seq
                 if obj_id in existing:
+                    params = {f"p{i}": v for i, v in enumerate(row[:-1])}
+                    params["seq"] = seq
                     if changed:
                         await self.conn.execute(text(codecs.update_sql(layout, changed)), params)
                     else:
@@ -338,10 +362,11 @@ class ServerStore:
                             params,
                         )
                 else:
-                    params["entity"] = entity
-                    inserts.append(params)
+                    inserts.append((obj_id, entity, *row[1:-1], seq))
             if inserts:
-                await self.conn.execute(text(codecs.insert_sql(layout)), inserts)
+                paramstyle = self.conn.dialect.paramstyle
+                sql = codecs.insert_driver_sql(layout, paramstyle)
+                await self.conn.exec_driver_sql(sql, inserts)
             for association, owner, targets in writes.links:
                 table = self.schema.refset(association).sql
                 await self.conn.execute(

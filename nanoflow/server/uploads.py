@@ -14,26 +14,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from nanoflow.names import OWNER_ASSOCIATION
 from nanoflow.protocol.errors import ErrorCode, ErrorItem
-from nanoflow.protocol.sync import ObjectChange, ObjectOutcome, UploadAnswer, UploadRequest
+from nanoflow.protocol.sync import ObjectChange, ObjectOutcome, UploadRequest
 from nanoflow.runtime import faults
 from nanoflow.runtime.program import Program
 from nanoflow.runtime.values import MendixError, MxObject
-from nanoflow.runtime.wire import WireError, from_wire, member_kinds
+from nanoflow.runtime.wire import WireError, member_kinds, reader
 from nanoflow.server.access import AccessRules, UserAccess
-from nanoflow.server.execution import Caller, ServerSession, open_session
+from nanoflow.server.execution import Caller, ServerSession, handlers_of, open_session
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.limits import NUL
-from nanoflow.server.states import covering_rules, object_state
+from nanoflow.server.states import covering_rules, object_state, state_dicts
 from nanoflow.server.store import ServerStore
 from nanoflow.server.users import now_ms
 
@@ -71,6 +72,8 @@ class Decoded:
     removed: dict[str, tuple[str, ...]]
     problem: str | None = None
     """Why the change cannot be applied whatever the rules say (a value no store keeps)."""
+    targets: dict[str, list[str]] = field(default_factory=dict)
+    """The ids the change points to, by association (`_targets_by_member`)."""
 
     @property
     def members(self) -> set[str]:
@@ -89,10 +92,21 @@ class Uploads:
         self.db = db
         self.rules = rules
         self.names = program.names
+        self._handled = frozenset(
+            qname for qname in self.names.entities if self._has_commit_handlers(qname)
+        )
+        """Entities whose commits run event handlers (their own or a generalization's)."""
+        self._decoding: dict[
+            str, tuple[dict[str, Callable[[Any], Any]], frozenset[str], frozenset[str]]
+        ] = {}
 
-    async def apply(self, user: User, request: UploadRequest, digest: str) -> UploadAnswer:
-        """Apply an upload once; a repeat with the same payload gets the first answer, another
-        payload under a used key is refused (409)."""
+    def _has_commit_handlers(self, entity: str) -> bool:
+        return any(handlers_of(self.names, entity, m, "commit") for m in ("before", "after"))
+
+    async def apply(self, user: User, request: UploadRequest, digest: str) -> bytes:
+        """Apply an upload once and answer with the `UploadAnswer` as JSON; a repeat with the
+        same payload gets the first answer, another payload under a used key is refused
+        (409)."""
         decoded = [self._decode(n, c) for n, c in enumerate(request.objects)]
         uploads = self.db.tables.uploads
         async with self.db.write() as conn:
@@ -110,28 +124,39 @@ class Uploads:
                         f"upload {request.sequence} of device {request.device_id} was already "
                         "applied with other contents: a device never reuses a sequence number",
                     )
-                return UploadAnswer.model_validate_json(found.answer)
+                return str(found.answer).encode()
             store = ServerStore(self.db, conn)
             await store.sequence()  # before any savepoint: a rolled-back one must not keep it
             session = await open_session(self.db, store, Caller.of(user, self.db.app))
             access = UserAccess(self.rules, user.id, user.roles)
-            outcomes = []
+            outcomes: list[dict[str, Any]] = []
+            batch: list[Decoded] = []
+            rights: dict[str, tuple[bool, frozenset[str] | None]] = {}
             for item in decoded:
-                outcomes.append(await self._one(session, store, access, user, item))
-            answer = UploadAnswer(
-                device_id=request.device_id, sequence=request.sequence, outcomes=outcomes
-            )
+                if self._batchable(access, item, rights):
+                    batch.append(item)
+                    continue
+                outcomes += await self._batch(session, store, access, user, batch)
+                batch = []
+                outcome = await self._one(session, store, access, user, item)
+                outcomes.append(outcome.model_dump(mode="json"))
+            outcomes += await self._batch(session, store, access, user, batch)
+            # the answer is `UploadAnswer` as JSON, encoded without building its models
+            encoded = orjson.dumps(
+                {"device_id": request.device_id, "sequence": request.sequence,
+                 "outcomes": outcomes}
+            )  # fmt: skip
             await conn.execute(
                 uploads.insert().values(
                     user_id=user.id, device_id=request.device_id, sequence=request.sequence,
-                    payload_hash=digest, answer=answer.model_dump_json(), created_at=now_ms(),
+                    payload_hash=digest, answer=encoded.decode(), created_at=now_ms(),
                 )
             )  # fmt: skip
             if faults.ACTIVE:
                 faults.fault("server.upload.before_commit")
         if faults.ACTIVE:
             faults.fault("server.upload.after_commit")
-        return answer
+        return encoded
 
     # ---- decoding ----------------------------------------------------------------------------
 
@@ -142,20 +167,20 @@ class Uploads:
         info = self.names.entities.get(change.entity)
         if info is None:
             return Decoded(change, {}, {}, {})
-        kinds = member_kinds(self.db.schema.layout(info.qname))
+        attribute_readers, references, refsets = self._readers(info.qname)
         values: dict[str, Any] = {}
         added: dict[str, tuple[str, ...]] = {}
         removed: dict[str, tuple[str, ...]] = {}
         try:
             for member, value in change.attributes.items():
-                found = kinds.get(member)
-                if found is not None and found[0] not in ("Ref", "RefSet"):
-                    values[member] = from_wire(found[0], value, found[1])
+                read = attribute_readers.get(member)
+                if read is not None:
+                    values[member] = None if value is None else read(value)
             for member, target in change.references.items():
-                if kinds.get(member, ("",))[0] == "Ref" or member == OWNER_ASSOCIATION:
+                if member in references:
                     values[member] = target
             for member, delta in change.reference_sets.items():
-                if kinds.get(member, ("",))[0] == "RefSet":
+                if member in refsets:
                     added[member] = tuple(delta.added)
                     removed[member] = tuple(delta.removed)
         except WireError as error:
@@ -167,7 +192,163 @@ class Uploads:
             ) from None
         nul = sorted(m for m, v in values.items() if isinstance(v, str) and "\x00" in v)
         problem = f"{', '.join(nul)} of {change.entity}: {NUL}" if nul else None
-        return Decoded(change, values, added, removed, problem)
+        decoded = Decoded(change, values, added, removed, problem)
+        decoded.targets = _targets_by_member(decoded)
+        return decoded
+
+    # ---- many new objects at once -------------------------------------------------------------
+
+    def _batchable(
+        self,
+        access: UserAccess,
+        item: Decoded,
+        rights: dict[str, tuple[bool, frozenset[str] | None]],
+    ) -> bool:
+        """Whether a change may be applied together with its neighbours: a new object of an
+        entity without commit event handlers, which the user may create with these members.
+        Whatever else the one-by-one path would check is checked per batch (`_batch`), and a
+        batch the database refuses is applied again one by one."""
+        change = item.change
+        if change.kind != "new" or item.problem is not None:
+            return False
+        info = self.names.entities.get(change.entity)
+        if info is None or info.qname not in self.db.schema.entities:
+            return False
+        entity = info.qname
+        if entity in self._handled:
+            return False
+        found = rights.get(entity)
+        if found is None:  # (may create, writable members) of the user, once per upload
+            found = rights[entity] = (
+                access.may_create(entity),
+                access.writable(access.of(entity)),
+            )
+        may_create, writable = found
+        members = item.members
+        if not may_create or OWNER_ASSOCIATION in members:
+            return False
+        return writable is None or members <= writable
+
+    async def _batch(
+        self,
+        session: ServerSession,
+        store: ServerStore,
+        access: UserAccess,
+        user: User,
+        items: list[Decoded],
+    ) -> list[dict[str, Any]]:
+        """Apply consecutive batchable changes with the effect of applying them one by one: a
+        change whose id is used or whose references do not exist (on the server or among the
+        accepted changes before it) goes through `_one` in its place."""
+        outcomes: list[dict[str, Any]] = []
+        start = 0
+        while start < len(items):
+            rest = items[start:]
+            ids = [i.change.id for i in rest]
+            used = await self._used_ids(store, ids)
+            wanted = sorted({t for i in rest for t in _targets(i)})
+            present = set(await store.exists(wanted)) if wanted else set()
+            accepted: list[Decoded] = []
+            taken: set[str] = set()
+            stop: int | None = None
+            for k, item in enumerate(rest):
+                object_id = item.change.id
+                if (
+                    object_id in used
+                    or object_id in taken
+                    or any(t not in present and t not in taken for t in _targets(item))
+                ):
+                    stop = k
+                    break
+                accepted.append(item)
+                taken.add(object_id)
+            outcomes += await self._create_many(session, store, access, user, accepted)
+            if stop is None:
+                break
+            outcome = await self._one(session, store, access, user, rest[stop])
+            outcomes.append(outcome.model_dump(mode="json"))
+            start += stop + 1
+        return outcomes
+
+    async def _create_many(
+        self,
+        session: ServerSession,
+        store: ServerStore,
+        access: UserAccess,
+        user: User,
+        items: list[Decoded],
+    ) -> list[dict[str, Any]]:
+        """Create checked new objects in one write; if the database or a validation refuses
+        it, apply them one by one (each refusal then kept with its own reason). Outcomes come
+        as the JSON-ready dicts `ObjectOutcome` dumps to."""
+        if len(items) < 2:
+            return [await self._one_dumped(session, store, access, user, i) for i in items]
+        objects: list[MxObject] = []
+        try:
+            async with store.conn.begin_nested():
+                for item in items:
+                    entity = self.names.entities[item.change.entity].qname
+                    objects.append(self._new_object(session, entity, item))
+                with store.known_new({o.id for o in objects}):
+                    await session.commit(objects, "the objects")
+        except (MendixError, IntegrityError):
+            for obj in objects:
+                session.objects.pop(obj.id, None)
+            return [await self._one_dumped(session, store, access, user, i) for i in items]
+        by_entity: dict[str, list[str]] = {}
+        for obj in objects:
+            by_entity.setdefault(obj.entity, []).append(obj.id)
+        states: dict[str, dict[str, Any]] = {}
+        for entity, ids in by_entity.items():
+            states.update(await state_dicts(store, access, entity, ids))
+        return [
+            {"id": i.change.id, "entity": i.change.entity, "status": "applied", "reason": None,
+             "failure_id": None, "state": states.get(i.change.id)}
+            for i in items
+        ]  # fmt: skip
+
+    async def _one_dumped(
+        self,
+        session: ServerSession,
+        store: ServerStore,
+        access: UserAccess,
+        user: User,
+        item: Decoded,
+    ) -> dict[str, Any]:
+        return (await self._one(session, store, access, user, item)).model_dump(mode="json")
+
+    async def _used_ids(self, store: ServerStore, ids: list[str]) -> set[str]:
+        """The ids among `ids` that an object has or had on the server."""
+        used = set(await store.exists(ids))
+        tombstones = self.db.tables.tombstones
+        dialect = store.dialect
+        found = await store.conn.execute(
+            text(
+                f"SELECT id FROM {tombstones.name} WHERE id IN ({dialect.id_list(':ids')})"
+            ),
+            {"ids": dialect.ids_param(ids)},
+        )
+        return used | {r[0] for r in found.all()}
+
+    def _readers(
+        self, entity: str
+    ) -> tuple[dict[str, Callable[[Any], Any]], frozenset[str], frozenset[str]]:
+        """An entity's wire readers by attribute, and its references (with the owner) and
+        reference sets."""
+        found = self._decoding.get(entity)
+        if found is None:
+            kinds = member_kinds(self.db.schema.layout(entity))
+            readers = {
+                m: reader(kind, enum)
+                for m, (kind, enum) in kinds.items()
+                if kind not in ("Ref", "RefSet")
+            }
+            references = frozenset(
+                [*(m for m, (k, _e) in kinds.items() if k == "Ref"), OWNER_ASSOCIATION]
+            )
+            refsets = frozenset(m for m, (k, _e) in kinds.items() if k == "RefSet")
+            found = self._decoding[entity] = (readers, references, refsets)
+        return found
 
     # ---- one object --------------------------------------------------------------------------
 
@@ -251,16 +432,20 @@ class Uploads:
         if await self._used(store, change.id):
             raise Refused(f"an object with id {change.id} exists or existed on the server")
         await self._check_references(store, item, entity)
+        obj = self._new_object(session, entity, item)
+        await self._commit(session, entity, obj)
+        return obj
+
+    @staticmethod
+    def _new_object(session: ServerSession, entity: str, item: Decoded) -> MxObject:
+        """The session's new object for an uploaded one: defaults and owner set by the server,
+        then the members the device set."""
         values: dict[str, Any] = dict(item.values)
         for member, ids in item.added.items():
             values[member] = tuple(ids)
-        obj = session.create_object(entity, {})
-        session.objects.pop(obj.id)
-        obj.id = change.id
-        session.objects[obj.id] = obj
+        obj = session.create_object(entity, {}, object_id=item.change.id)
         for member, value in values.items():
             obj[member] = value
-        await self._commit(session, entity, obj)
         return obj
 
     async def _commit(self, session: ServerSession, entity: str, obj: MxObject) -> None:
@@ -289,12 +474,7 @@ class Uploads:
 
     async def _check_references(self, store: ServerStore, item: Decoded, entity: str) -> None:
         """Every object the change points to must exist on the server (SYNC.md 3.2)."""
-        targets: dict[str, list[str]] = {}
-        for member, value in item.values.items():
-            if "." in member and member != OWNER_ASSOCIATION and isinstance(value, str):
-                targets.setdefault(member, []).append(value)
-        for member, ids in item.added.items():
-            targets.setdefault(member, []).extend(ids)
+        targets = item.targets
         wanted = sorted({i for ids in targets.values() for i in ids})
         if not wanted:
             return
@@ -355,6 +535,21 @@ class Uploads:
             return None
         access = UserAccess(self.rules, session.user_id, session.roles)
         return await object_state(store, access, info.qname, change.id)
+
+
+def _targets_by_member(item: Decoded) -> dict[str, list[str]]:
+    """The ids a change points to, by association."""
+    targets: dict[str, list[str]] = {}
+    for member, value in item.values.items():
+        if "." in member and member != OWNER_ASSOCIATION and isinstance(value, str):
+            targets.setdefault(member, []).append(value)
+    for member, ids in item.added.items():
+        targets.setdefault(member, []).extend(ids)
+    return targets
+
+
+def _targets(item: Decoded) -> list[str]:
+    return [i for ids in item.targets.values() for i in ids]
 
 
 def _no_right(covering: Sequence[Rule]) -> str:

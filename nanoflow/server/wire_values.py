@@ -1,0 +1,90 @@
+"""Stored column values straight to their wire form: what decoding a row (the store's
+decoders) and then `to_wire` give, without building the runtime values in between. Downloads
+and object states use them for every value they send."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from nanoflow.runtime.store import codec
+from nanoflow.runtime.wire import to_wire
+
+
+def wire_converter(kind: str, enum: str | None, native: bool) -> Callable[[Any], Any] | None:
+    """Stored column value (not NULL) → wire value: the store's decoder then `to_wire`, as
+    a download's `_row` does (None: the stored value is the wire value)."""
+    if kind == "Boolean":
+        return wire_boolean
+    if kind == "Decimal" and not native:
+        return wire_decimal
+    if kind == "DateTime":
+        return wire_datetime
+    decode = codec.decoder(kind, enum)
+    if kind == "Decimal":
+        decode = None  # a NUMERIC column gives Decimals
+    if decode is None and kind in ("String", "Integer", "Long", "AutoNumber", "Ref"):
+        return None
+
+    def convert(value: Any) -> Any:
+        return to_wire(kind, value if decode is None else decode(value))
+
+    return convert
+
+
+def wire_boolean(value: Any) -> bool:
+    return bool(value == 1)
+
+
+def wire_decimal(text: str) -> str:
+    """A stored Decimal as its plain notation, as `to_wire(decode_decimal(text))` gives it
+    (the common positive form is rewritten without building a Decimal)."""
+    if text[0] == "P":
+        plain = text[1:].lstrip("0")
+        return "0" + plain if plain[0] == "." else plain
+    return str(to_wire("Decimal", codec.decode_decimal(text)))
+
+
+_DAYS: dict[int, str] = {}
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+def wire_datetime(ms: int) -> str:
+    """Stored epoch milliseconds as the protocol's date-time text, as
+    `to_wire(decode_datetime(ms))` gives it (`2025-03-01T09:00:00.000Z`), with the date part
+    of each day formatted once."""
+    days, rest = divmod(ms, 86_400_000)
+    day = _DAYS.get(days)
+    if day is None:
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        day = _DAYS[days] = date.fromordinal(_EPOCH_DAY + days).isoformat()
+    seconds, millis = divmod(rest, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return f"{day}T{hour:02d}:{minute:02d}:{second:02d}.{millis:03d}Z"
+
+
+AttributeReader = Callable[[Any], dict[str, Any]]
+
+
+def attribute_reader(
+    layout: Any, members: list[tuple[str, Any]], native: bool
+) -> AttributeReader:
+    """`read(row)` → {member: wire value} for these (member, column) pairs of an entity, from
+    a row selected with its table's `select_list` (generated: one dict display)."""
+    namespace: dict[str, Any] = {}
+    items = []
+    for n, (member, column) in enumerate(members):
+        index = layout.table.position(column.name)
+        convert = wire_converter(column.kind, column.enum, native)
+        if convert is None:
+            items.append(f"{member!r}: r[{index}]")
+        else:
+            namespace[f"c{n}"] = convert
+            items.append(f"{member!r}: (None if (x := r[{index}]) is None else c{n}(x))")
+    source = f"def read(r):\n    return {{{', '.join(items)}}}\n"
+    exec(compile(source, f"<nanoflow.state {layout.qname}>", "exec"), namespace)
+    made: AttributeReader = namespace["read"]
+    return made
