@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from server_support import wait_until_serving
 from sqlalchemy import text
 
 from nanoflow.compiler import App, compile_sources
@@ -107,17 +108,7 @@ def serve_processes(app_dir: Path, db_url: str, count: int, log_dir: Path) -> It
 
 
 def _wait_ready(process: subprocess.Popen[bytes], log: Path, url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nanoflow serve exited: {log.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{url}/openapi.json", timeout=2, trust_env=False).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"nanoflow serve at {url} did not answer: {log.read_text()}")
+    wait_until_serving(url, process, lambda: log.read_text(errors="replace"))
 
 
 @dataclass

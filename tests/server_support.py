@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,3 +32,18 @@ def write_app(directory: Path, text: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "app.nf").write_text(text, encoding="utf-8")
     return directory
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[Any], log: Callable[[], str]) -> None:
+    """Block until `nanoflow serve` at `url` answers `/openapi.json` (60 s at most); fail with
+    `log()` when the process ends first."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, f"nanoflow serve at {url} ended: {log()}"
+        try:
+            if httpx.get(f"{url}/openapi.json", timeout=2, trust_env=False).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"nanoflow serve at {url} did not answer: {log()}"
+        time.sleep(0.1)

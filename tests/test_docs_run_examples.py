@@ -21,13 +21,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
+from server_support import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "docs" / "embedding.md"]
@@ -135,13 +134,4 @@ def test_doc_example_runs_as_shown(
 
 
 def wait_until_listening(port: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, "the background command ended"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the background command does not answer"
-        time.sleep(0.1)
+    wait_until_serving(f"http://127.0.0.1:{port}", process, lambda: "the background command ended")

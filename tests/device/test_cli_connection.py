@@ -10,14 +10,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from device_support import APP
-from server_support import write_app
+from server_support import wait_until_serving, write_app
 
 NANOFLOW = str(Path(sys.executable).with_name("nanoflow"))
 
@@ -51,16 +49,8 @@ class Serve:
             [NANOFLOW, "serve", str(self.app), "--db", str(self.db), "--port", port],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.process.poll() is None, self.process.communicate()
-            try:
-                if httpx.get(f"{self.url}/openapi.json", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "serve did not start listening"
-            time.sleep(0.1)
+        process = self.process
+        wait_until_serving(self.url, process, lambda: process.communicate()[1])
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
