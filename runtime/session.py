@@ -256,6 +256,14 @@ class Session:
     ) -> MxObject:
         """`create` for generated code, whose values the checker already typed (`object_id`:
         the id of an object a device made, for the server)."""
+        obj = MxObject(entity, object_id, values=self.initial_values(entity), touched=set())
+        self._assign(obj, values, "the new object")
+        self.objects[obj.id] = obj
+        return obj
+
+    def initial_values(self, entity: str) -> dict[str, Any]:
+        """A new object's values before anything sets them: the defaults (the current
+        date-time for `NOW`) and, for an entity with an owner, the current user."""
         initial = dict(self.program.defaults(entity))
         for key, value in initial.items():
             if value is NOW:
@@ -263,10 +271,7 @@ class Session:
         info = self.entity(entity)
         if info.with_owner and self.current_user is not None:
             initial["System.owner"] = self.current_user.id
-        obj = MxObject(entity, object_id, values=initial, touched=set())
-        self._assign(obj, values, "the new object")
-        self.objects[obj.id] = obj
-        return obj
+        return initial
 
     def change(self, obj: MxObject | None, values: dict[str, Any], what: str) -> None:
         if obj is None or obj.removed:

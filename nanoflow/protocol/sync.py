@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SkipValidation
 
 from nanoflow.protocol.wire import ObjectId, UtcDateTime, WireModel
 
@@ -47,7 +47,11 @@ class ObjectChange(WireModel):
     id: ObjectId
     entity: QualifiedName
     kind: Literal["new", "changed", "deleted"]
-    attributes: dict[str, Scalar] = Field(default_factory=dict)
+    attributes: dict[str, SkipValidation[Scalar]] = Field(
+        default_factory=dict,
+        description="Each value `Scalar`; the server checks it against its member's type, a "
+        "stricter check than `Scalar` (`nanoflow.server.wire_decoding`).",
+    )
     references: dict[str, ObjectId | None] = Field(default_factory=dict)
     reference_sets: dict[str, ReferenceSetChange] = Field(default_factory=dict)
     contents: Sha256 | None = Field(

@@ -25,11 +25,12 @@ from nanoflow.protocol import (
     LoginRequest,
     SessionAnswer,
 )
-from nanoflow.protocol.sync import MicroflowCall, MicroflowResult
+from nanoflow.protocol.sync import MicroflowCall, MicroflowResult, UploadRequest
 from nanoflow.server import http_errors
 from nanoflow.server.database import ServerDatabase
 from nanoflow.server.execution import Caller
 from nanoflow.server.http_errors import ApiError
+from nanoflow.server.json_bodies import describe_bodies
 from nanoflow.server.limits import DEFAULT_MAX_BODY, BodyLimit
 from nanoflow.server.microflows import call_microflow
 from nanoflow.server.routes_sync import sync_router
@@ -146,6 +147,8 @@ def create_app(
         responses=_ERRORS,
         dependencies=[Depends(known_query_only)],
     )
+
+    describe_bodies(api, [UploadRequest])
 
     @api.api_route(
         "/api/{version}/{rest:path}",

@@ -61,7 +61,8 @@ def _loc(loc: Sequence[Any]) -> list[str | int]:
     return [part if isinstance(part, int) else str(part) for part in loc]
 
 
-def _is_json(content_type: str | None) -> bool:
+def is_json(content_type: str | None) -> bool:
+    """Whether a Content-Type header names JSON."""
     if not content_type:
         return False
     kind = content_type.split(";", 1)[0].strip().lower()
@@ -73,7 +74,7 @@ def _is_json(content_type: str | None) -> bool:
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
-    if not _is_json(request.headers.get("content-type")) and any(
+    if not is_json(request.headers.get("content-type")) and any(
         tuple(e.get("loc", ())) == ("body",) for e in errors
     ):
         return error_response(

@@ -31,6 +31,7 @@ from nanoflow.server.database import ServerDatabase
 from nanoflow.server.downloads import MAX_PAGE, Downloads
 from nanoflow.server.failures import MAX_FAILURES, list_failures
 from nanoflow.server.http_errors import ApiError
+from nanoflow.server.json_bodies import body_openapi, read_body
 from nanoflow.server.sessions import Authenticated
 from nanoflow.server.states import object_state
 from nanoflow.server.store import ServerStore
@@ -47,17 +48,21 @@ def sync_router(
     downloads = Downloads(db, rules, app.names)
     router = APIRouter()
 
-    @router.post("/upload", response_model=UploadAnswer, summary="Upload committed changes")
+    @router.post(
+        "/upload",
+        response_model=UploadAnswer,
+        summary="Upload committed changes",
+        openapi_extra=body_openapi(UploadRequest),
+    )
     async def upload(
-        body: UploadRequest,
-        request: Request,
-        caller: Annotated[Authenticated, Depends(authenticated)],
+        request: Request, caller: Annotated[Authenticated, Depends(authenticated)]
     ) -> Response:
+        body, data = await read_body(request, UploadRequest)
         if body.device_id != caller.device_id:
             raise ApiError(
                 403, ErrorCode.FORBIDDEN, "an upload must carry the device id of its token"
             )
-        answer = await uploads.apply(caller.user, body, payload_hash(await request.body()))
+        answer = await uploads.apply(caller.user, body, payload_hash(data))
         return Response(answer, media_type="application/json")
 
     @router.get("/download/{entity}", response_model=DownloadPage, summary="One page of an entity")

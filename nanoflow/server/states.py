@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
+from nanoflow.gc_pause import gc_paused
 from nanoflow.protocol.sync import FileInfo, ObjectState
 from nanoflow.server.wire_values import attribute_reader
 
@@ -133,6 +134,42 @@ async def state_dicts(
             "reference_sets": {m: list(sets.get(m) or ()) for m in shape.refsets},
             "file": found_files.get(object_id) if shape.is_file else None,
         }
+    return states
+
+
+async def new_states(
+    store: ServerStore, access: UserAccess, entity: str, rows: Sequence[Sequence[Any]]
+) -> dict[str, dict[str, Any]]:
+    """`state_dicts` of objects of `entity` just inserted as `rows` (as `ServerStore.write`
+    reports them). When every rule of the user for the entity covers every object (no XPath)
+    and the entity is no file, the states come from the rows themselves through the same
+    generated readers; otherwise they are read back."""
+    rules = access.of(entity)
+    layout = store.schema.layout(entity)
+    if not rules or layout.is_file or any(r.constraints for r in rules):
+        return await state_dicts(store, access, entity, [r[0] for r in rows])
+    shape = _shape(store, access, entity, (True,) * len(rules))
+    refsets: dict[str, dict[str, tuple[str, ...]]] = {}
+    if shape.refsets:
+        refsets = await store._refsets(layout.table, rows) or {}
+    width = len(layout.table.columns) + 2
+    attributes = shape.attributes
+    references = shape.references
+    names = shape.refsets
+    states: dict[str, dict[str, Any]] = {}
+    with gc_paused():  # many small acyclic dicts; the loop never awaits
+        for row in rows:
+            object_id = row[0]
+            sets = refsets.get(object_id, {})
+            states[object_id] = {
+                "id": object_id,
+                "entity": entity,
+                "version": int(row[width]),
+                "attributes": attributes(row),
+                "references": {m: row[i] for m, i in references},
+                "reference_sets": {m: list(sets.get(m) or ()) for m in names},
+                "file": None,
+            }
     return states
 
 

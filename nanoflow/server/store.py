@@ -24,6 +24,7 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from nanoflow.gc_pause import gc_paused
 from nanoflow.runtime.query import POSTGRESQL, SQLITE, Dialect, SelectSql
 from nanoflow.runtime.storage import Fetched, WriteUnit
 from nanoflow.runtime.store.rows import Builder, Decoder, make_builder, make_decoder
@@ -255,13 +256,41 @@ class ServerStore:
             found.update({r[0]: r[1] for r in result.all()})
         return found
 
+    async def used(self, ids: Sequence[str]) -> set[str]:
+        """The ids among `ids` that an object has or had (a tombstone) on the server, in one
+        query probing each table's primary key."""
+        if not ids:
+            return set()
+        key = "used-ids"
+        sql = self.codecs._statements.get(key)
+        if sql is None:
+            tables = [t.sql for t in self.schema.tables.values()]
+            tables.append(self.db.tables.tombstones.name)
+            probes = " OR ".join(
+                f"EXISTS (SELECT 1 FROM {t} o WHERE o.id = j.i)" for t in tables
+            )
+            if self.codecs.native:
+                source = "SELECT unnest(CAST(:ids AS TEXT[])) AS i"
+            else:
+                source = "SELECT value AS i FROM json_each(:ids)"
+            sql = self.codecs._statements[key] = f"SELECT j.i FROM ({source}) j WHERE {probes}"
+        result = await self.conn.execute(text(sql), {"ids": self.dialect.ids_param(list(ids))})
+        return {r[0] for r in result.all()}
+
     # ---- writing -----------------------------------------------------------------------------
 
-    async def write(self, unit: WriteUnit, existing: set[str] | None = None) -> None:
+    async def write(
+        self,
+        unit: WriteUnit,
+        existing: set[str] | None = None,
+        inserted: dict[str, list[tuple[Any, ...]]] | None = None,
+    ) -> None:
         """Write a unit: new objects whole, existing ones (`existing`, or looked up) only in
         their changed members; reference sets replaced as the unit says. New objects get their
         AutoNumbers, written into their value dicts in the unit (which are the session's
-        objects' own). A unique value already taken raises `MendixError` and writes nothing."""
+        objects' own). A unique value already taken raises `MendixError` and writes nothing.
+        `inserted` receives, by entity, the rows of the new objects as written (laid out as
+        `TableLayout.select_list` selects them, then `_seq`)."""
         if not unit.entities:
             return
         ids = [i for w in unit.entities.values() for i, _v, _c in w.objects]
@@ -275,11 +304,11 @@ class ServerStore:
             await self.guard.check_write(unit, existing)
         seq = await self.sequence()
         if self.codecs.guarded.isdisjoint(unit.entities):
-            await self._write(unit, existing, seq)
+            await self._write(unit, existing, seq, inserted)
             return
         try:
             async with self.conn.begin_nested():
-                await self._write(unit, existing, seq)
+                await self._write(unit, existing, seq, inserted)
         except IntegrityError as error:
             raise self._unique_error(error, unit) from None
 
@@ -324,10 +353,16 @@ class ServerStore:
                 v[attribute] = number
         return before
 
-    async def _write(self, unit: WriteUnit, existing: set[str], seq: int) -> None:
+    async def _write(
+        self,
+        unit: WriteUnit,
+        existing: set[str],
+        seq: int,
+        inserted: dict[str, list[tuple[Any, ...]]] | None,
+    ) -> None:
         numbered: list[tuple[dict[str, Any], str, Any]] = []
         try:
-            await self._write_rows(unit, existing, seq, numbered)
+            await self._write_rows(unit, existing, seq, numbered, inserted)
         except BaseException:
             for values, attribute, value in numbered:
                 values[attribute] = value
@@ -339,6 +374,7 @@ class ServerStore:
         existing: set[str],
         seq: int,
         numbered: list[tuple[dict[str, Any], str, Any]],
+        inserted: dict[str, list[tuple[Any, ...]]] | None,
     ) -> None:
         codecs = self.codecs
         for entity, writes in unit.entities.items():
@@ -349,24 +385,30 @@ class ServerStore:
             layout = self.schema.layout(entity)
             build = codecs.builder(layout)
             inserts: list[tuple[Any, ...]] = []
-            for obj_id, values, changed in writes.objects:
-                row = build(obj_id, values, None)
-                if obj_id in existing:
-                    params = {f"p{i}": v for i, v in enumerate(row[:-1])}
-                    params["seq"] = seq
-                    if changed:
-                        await self.conn.execute(text(codecs.update_sql(layout, changed)), params)
+            updates: list[tuple[dict[str, Any], frozenset[str]]] = []
+            with gc_paused():  # many small acyclic rows; the loop never awaits
+                for obj_id, values, changed in writes.objects:
+                    row = build(obj_id, values, None)
+                    if obj_id in existing:
+                        params = {f"p{i}": v for i, v in enumerate(row[:-1])}
+                        params["seq"] = seq
+                        updates.append((params, changed))
                     else:
-                        await self.conn.execute(
-                            text(f"UPDATE {layout.table.sql} SET _seq = :seq WHERE id = :p0"),
-                            params,
-                        )
+                        inserts.append((obj_id, entity, *row[1:-1], seq))
+            for params, changed in updates:
+                if changed:
+                    await self.conn.execute(text(codecs.update_sql(layout, changed)), params)
                 else:
-                    inserts.append((obj_id, entity, *row[1:-1], seq))
+                    await self.conn.execute(
+                        text(f"UPDATE {layout.table.sql} SET _seq = :seq WHERE id = :p0"),
+                        params,
+                    )
             if inserts:
                 paramstyle = self.conn.dialect.paramstyle
                 sql = codecs.insert_driver_sql(layout, paramstyle)
                 await self.conn.exec_driver_sql(sql, inserts)
+                if inserted is not None:
+                    inserted.setdefault(entity, []).extend(inserts)
             for association, owner, targets in writes.links:
                 table = self.schema.refset(association).sql
                 await self.conn.execute(

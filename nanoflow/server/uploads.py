@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,20 +23,24 @@ import orjson
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from nanoflow.gc_pause import gc_paused
 from nanoflow.names import OWNER_ASSOCIATION
 from nanoflow.protocol.errors import ErrorCode, ErrorItem
 from nanoflow.protocol.sync import ObjectChange, ObjectOutcome, UploadRequest
 from nanoflow.runtime import faults
 from nanoflow.runtime.program import Program
+from nanoflow.runtime.storage import WriteUnit
+from nanoflow.runtime.store.codec import reference_set_ids
 from nanoflow.runtime.values import MendixError, MxObject
-from nanoflow.runtime.wire import WireError, member_kinds, reader
+from nanoflow.runtime.wire import WireError, member_kinds
 from nanoflow.server.access import AccessRules, UserAccess
 from nanoflow.server.execution import Caller, ServerSession, handlers_of, open_session
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.limits import NUL
-from nanoflow.server.states import covering_rules, object_state, state_dicts
+from nanoflow.server.states import covering_rules, new_states, object_state
 from nanoflow.server.store import ServerStore
 from nanoflow.server.users import now_ms
+from nanoflow.server.wire_decoding import AttributeDecoder, attribute_decoder
 
 if TYPE_CHECKING:
     from nanoflow.server.access import Rule
@@ -73,7 +77,7 @@ class Decoded:
     problem: str | None = None
     """Why the change cannot be applied whatever the rules say (a value no store keeps)."""
     targets: dict[str, list[str]] = field(default_factory=dict)
-    """The ids the change points to, by association (`_targets_by_member`)."""
+    """The ids the change points to, by association (its owner not among them)."""
 
     @property
     def members(self) -> set[str]:
@@ -96,9 +100,7 @@ class Uploads:
             qname for qname in self.names.entities if self._has_commit_handlers(qname)
         )
         """Entities whose commits run event handlers (their own or a generalization's)."""
-        self._decoding: dict[
-            str, tuple[dict[str, Callable[[Any], Any]], frozenset[str], frozenset[str]]
-        ] = {}
+        self._decoding: dict[str, tuple[AttributeDecoder, frozenset[str], frozenset[str]]] = {}
 
     def _has_commit_handlers(self, entity: str) -> bool:
         return any(handlers_of(self.names, entity, m, "commit") for m in ("before", "after"))
@@ -107,7 +109,8 @@ class Uploads:
         """Apply an upload once and answer with the `UploadAnswer` as JSON; a repeat with the
         same payload gets the first answer, another payload under a used key is refused
         (409)."""
-        decoded = [self._decode(n, c) for n, c in enumerate(request.objects)]
+        with gc_paused():  # many small acyclic objects; the loop never awaits
+            decoded = [self._decode(n, c) for n, c in enumerate(request.objects)]
         uploads = self.db.tables.uploads
         async with self.db.write() as conn:
             key = (
@@ -167,22 +170,12 @@ class Uploads:
         info = self.names.entities.get(change.entity)
         if info is None:
             return Decoded(change, {}, {}, {})
-        attribute_readers, references, refsets = self._readers(info.qname)
-        values: dict[str, Any] = {}
+        decode, references, refsets = self._readers(info.qname)
         added: dict[str, tuple[str, ...]] = {}
         removed: dict[str, tuple[str, ...]] = {}
+        targets: dict[str, list[str]] = {}
         try:
-            for member, value in change.attributes.items():
-                read = attribute_readers.get(member)
-                if read is not None:
-                    values[member] = None if value is None else read(value)
-            for member, target in change.references.items():
-                if member in references:
-                    values[member] = target
-            for member, delta in change.reference_sets.items():
-                if member in refsets:
-                    added[member] = tuple(delta.added)
-                    removed[member] = tuple(delta.removed)
+            values, nul = decode(change.attributes)
         except WireError as error:
             raise ApiError(
                 422,
@@ -190,11 +183,19 @@ class Uploads:
                 f"object {change.id} ({change.entity}): {error}",
                 [ErrorItem(loc=["objects", n], message=str(error), type="value")],
             ) from None
-        nul = sorted(m for m, v in values.items() if isinstance(v, str) and "\x00" in v)
-        problem = f"{', '.join(nul)} of {change.entity}: {NUL}" if nul else None
-        decoded = Decoded(change, values, added, removed, problem)
-        decoded.targets = _targets_by_member(decoded)
-        return decoded
+        for member, target in change.references.items():
+            if member in references:
+                values[member] = target
+                if target is not None and member != OWNER_ASSOCIATION:
+                    targets[member] = [target]
+        for member, delta in change.reference_sets.items():
+            if member in refsets:
+                added[member] = ids = tuple(delta.added)
+                removed[member] = tuple(delta.removed)
+                if ids:
+                    targets.setdefault(member, []).extend(ids)
+        problem = f"{', '.join(sorted(nul))} of {change.entity}: {NUL}" if nul else None
+        return Decoded(change, values, added, removed, problem, targets)
 
     # ---- many new objects at once -------------------------------------------------------------
 
@@ -245,7 +246,7 @@ class Uploads:
         while start < len(items):
             rest = items[start:]
             ids = [i.change.id for i in rest]
-            used = await self._used_ids(store, ids)
+            used = await store.used(ids)
             wanted = sorted({t for i in rest for t in _targets(i)})
             present = set(await store.exists(wanted)) if wanted else set()
             accepted: list[Decoded] = []
@@ -280,32 +281,56 @@ class Uploads:
     ) -> list[dict[str, Any]]:
         """Create checked new objects in one write; if the database or a validation refuses
         it, apply them one by one (each refusal then kept with its own reason). Outcomes come
-        as the JSON-ready dicts `ObjectOutcome` dumps to."""
+        as the JSON-ready dicts `ObjectOutcome` dumps to.
+
+        The objects are written as `_new_object` and a session commit would write them (the
+        same initial values, the same builders and statements), without making session
+        objects: nothing else in the upload reads them."""
         if len(items) < 2:
             return [await self._one_dumped(session, store, access, user, i) for i in items]
-        objects: list[MxObject] = []
+        unit = WriteUnit()
+        inserted: dict[str, list[tuple[Any, ...]]] = {}
         try:
             async with store.conn.begin_nested():
-                for item in items:
-                    entity = self.names.entities[item.change.entity].qname
-                    objects.append(self._new_object(session, entity, item))
-                with store.known_new({o.id for o in objects}):
-                    await session.commit(objects, "the objects")
+                with gc_paused():  # many small acyclic objects; the loop never awaits
+                    self._queue_new(session, store, unit, items)
+                await store.write(unit, set(), inserted)
         except (MendixError, IntegrityError):
-            for obj in objects:
-                session.objects.pop(obj.id, None)
             return [await self._one_dumped(session, store, access, user, i) for i in items]
-        by_entity: dict[str, list[str]] = {}
-        for obj in objects:
-            by_entity.setdefault(obj.entity, []).append(obj.id)
         states: dict[str, dict[str, Any]] = {}
-        for entity, ids in by_entity.items():
-            states.update(await state_dicts(store, access, entity, ids))
-        return [
-            {"id": i.change.id, "entity": i.change.entity, "status": "applied", "reason": None,
-             "failure_id": None, "state": states.get(i.change.id)}
-            for i in items
-        ]  # fmt: skip
+        for entity, rows in inserted.items():
+            states.update(await new_states(store, access, entity, rows))
+        with gc_paused():
+            return [
+                {"id": i.change.id, "entity": i.change.entity, "status": "applied",
+                 "reason": None, "failure_id": None, "state": states.get(i.change.id)}
+                for i in items
+            ]  # fmt: skip
+
+    def _queue_new(
+        self, session: ServerSession, store: ServerStore, unit: WriteUnit, items: list[Decoded]
+    ) -> None:
+        """Queue new objects in `unit` with the values `_new_object` gives them."""
+        initial: dict[str, dict[str, Any]] = {}
+        refsets: dict[str, tuple[str, ...]] = {}
+        entities = self.names.entities
+        for item in items:
+            change = item.change
+            entity = entities[change.entity].qname
+            template = initial.get(entity)
+            if template is None:
+                template = initial[entity] = session.initial_values(entity)
+                refsets[entity] = tuple(store.schema.layout(entity).refsets)
+            values = {**template, **item.values}
+            writes = unit.of(entity)
+            if item.added:
+                for member, ids in item.added.items():
+                    values[member] = tuple(ids)
+            for name in refsets[entity]:
+                ids = reference_set_ids(entity, name, values.get(name))
+                if ids:
+                    writes.links.append((name, change.id, ids))
+            writes.objects.append((change.id, values, frozenset(values)))
 
     async def _one_dumped(
         self,
@@ -317,37 +342,18 @@ class Uploads:
     ) -> dict[str, Any]:
         return (await self._one(session, store, access, user, item)).model_dump(mode="json")
 
-    async def _used_ids(self, store: ServerStore, ids: list[str]) -> set[str]:
-        """The ids among `ids` that an object has or had on the server."""
-        used = set(await store.exists(ids))
-        tombstones = self.db.tables.tombstones
-        dialect = store.dialect
-        found = await store.conn.execute(
-            text(
-                f"SELECT id FROM {tombstones.name} WHERE id IN ({dialect.id_list(':ids')})"
-            ),
-            {"ids": dialect.ids_param(ids)},
-        )
-        return used | {r[0] for r in found.all()}
-
-    def _readers(
-        self, entity: str
-    ) -> tuple[dict[str, Callable[[Any], Any]], frozenset[str], frozenset[str]]:
-        """An entity's wire readers by attribute, and its references (with the owner) and
-        reference sets."""
+    def _readers(self, entity: str) -> tuple[AttributeDecoder, frozenset[str], frozenset[str]]:
+        """An entity's attribute decoder, and its references (with the owner) and reference
+        sets."""
         found = self._decoding.get(entity)
         if found is None:
             kinds = member_kinds(self.db.schema.layout(entity))
-            readers = {
-                m: reader(kind, enum)
-                for m, (kind, enum) in kinds.items()
-                if kind not in ("Ref", "RefSet")
-            }
             references = frozenset(
                 [*(m for m, (k, _e) in kinds.items() if k == "Ref"), OWNER_ASSOCIATION]
             )
             refsets = frozenset(m for m, (k, _e) in kinds.items() if k == "RefSet")
-            found = self._decoding[entity] = (readers, references, refsets)
+            decode = attribute_decoder(entity, kinds)
+            found = self._decoding[entity] = (decode, references, refsets)
         return found
 
     # ---- one object --------------------------------------------------------------------------
@@ -429,7 +435,7 @@ class Uploads:
             raise Refused("the owner of an object is set by the server, not by a device")
         writable = access.writable(access.of(entity))
         self._check_writable(entity, item.members, writable)
-        if await self._used(store, change.id):
+        if await store.used([change.id]):
             raise Refused(f"an object with id {change.id} exists or existed on the server")
         await self._check_references(store, item, entity)
         obj = self._new_object(session, entity, item)
@@ -462,15 +468,6 @@ class Uploads:
                 f"the user may not write {', '.join(denied)} of {entity}: a member of the object "
                 "is not writable due to access rules"
             )
-
-    async def _used(self, store: ServerStore, object_id: str) -> bool:
-        if await store.exists([object_id]):
-            return True
-        tombstones = self.db.tables.tombstones
-        found = await store.conn.execute(
-            select(tombstones.c.id).where(tombstones.c.id == object_id)
-        )
-        return found.first() is not None
 
     async def _check_references(self, store: ServerStore, item: Decoded, entity: str) -> None:
         """Every object the change points to must exist on the server (SYNC.md 3.2)."""
@@ -535,17 +532,6 @@ class Uploads:
             return None
         access = UserAccess(self.rules, session.user_id, session.roles)
         return await object_state(store, access, info.qname, change.id)
-
-
-def _targets_by_member(item: Decoded) -> dict[str, list[str]]:
-    """The ids a change points to, by association."""
-    targets: dict[str, list[str]] = {}
-    for member, value in item.values.items():
-        if "." in member and member != OWNER_ASSOCIATION and isinstance(value, str):
-            targets.setdefault(member, []).append(value)
-    for member, ids in item.added.items():
-        targets.setdefault(member, []).extend(ids)
-    return targets
 
 
 def _targets(item: Decoded) -> list[str]:

@@ -315,3 +315,69 @@ async def test_a_real_server_fault_is_a_logged_500_with_an_error_body(
     body = error_of(answer, 500, "internal_error")
     assert "nf_devices" not in body.error.message  # no internals leak to the client
     assert any("internal error serving POST /api/v1/login" in r.message for r in caplog.records)
+
+
+async def upload_count(db: ServerDatabase) -> int:
+    async with db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(db.tables.uploads)))
+                   .scalar_one())
+
+
+def _upload_body(device_id: str, **change: Any) -> bytes:
+    import json
+
+    change = {"id": str(uuid.uuid4()), "entity": "Sales.Customer", "kind": "new", **change}
+    return json.dumps({"device_id": device_id, "sequence": 1, "objects": [change]}).encode()
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "code", "loc"),
+    [
+        ("truncated", 400, "malformed_json", None),
+        ("not utf-8", 400, "malformed_json", None),
+        ("empty", 422, "invalid_request", ["body"]),
+        ("null", 422, "invalid_request", ["body"]),
+        ("list", 422, "invalid_request", ["body"]),
+        ("unknown field", 422, "invalid_request", ["body", "objects", 0, "extra"]),
+        ("bad kind", 422, "invalid_request", ["body", "objects", 0, "kind"]),
+        ("bad id", 422, "invalid_request", ["body", "objects", 0, "id"]),
+        ("list value", 422, "invalid_request", ["objects", 0]),
+        ("float for a string", 422, "invalid_request", ["objects", 0]),
+        ("text/plain", 415, "unsupported_media_type", None),
+        ("no content type", 415, "unsupported_media_type", None),
+    ],
+)
+async def test_bad_upload_bodies_get_a_4xx_and_write_nothing(
+    server: Server, case: str, status: int, code: str, loc: list[Any] | None
+) -> None:
+    """The upload endpoint parses its body itself (`server.json_bodies`): the same answers as
+    FastAPI's parsing gives the other endpoints."""
+    session = await login(server.client, "alice", "alice-pw")
+    device = session.device_id
+    body = {
+        "truncated": b'{"device_id": "',
+        "not utf-8": b"\xff\xfe{}",
+        "empty": b"",
+        "null": b"null",
+        "list": b"[1, 2]",
+        "unknown field": _upload_body(device, extra=1),
+        "bad kind": _upload_body(device, kind="moved"),
+        "bad id": _upload_body(device, id="ABC"),
+        "list value": _upload_body(device, attributes={"Name": "n", "Later": [1]}),
+        "float for a string": _upload_body(device, attributes={"Name": 1.5}),
+        "text/plain": _upload_body(device),
+        "no content type": _upload_body(device),
+    }[case]
+    headers = {**bearer(session.token), **JSON}
+    if case == "text/plain":
+        headers["Content-Type"] = "text/plain"
+    elif case == "no content type":
+        del headers["Content-Type"]
+    answer = await server.client.post("/api/v1/upload", content=body, headers=headers)
+    error = error_of(answer, status, code)
+    if loc is not None:
+        assert error.error.details[0].loc == loc, error
+    assert await upload_count(server.db) == 0
+    async with server.db.read() as conn:
+        customers = server.db.schema.layout("Sales.Customer").table.sql
+        assert (await conn.execute(text(f"SELECT count(*) FROM {customers}"))).scalar_one() == 0

@@ -47,6 +47,8 @@ entity Special extends Base { Extra: String }
 entity Tag { Label: String }
 entity Bag { Title: String }
 entity Checked { Note: String  on before commit BCo_Checked }
+entity Limited with owner { Visible: String  Hidden: String  Code: Integer }
+entity Mine with owner { Note: String }
 association Base_Tag from Base to Tag
 association Bag_Tags from Bag to many Tag
 access Base for Member { create, delete, read *, write * }
@@ -54,12 +56,16 @@ access Special for Member { create, delete, read *, write * }
 access Tag for Member { create, delete, read *, write * }
 access Bag for Member { create, read *, write * }
 access Checked for Member { create, read *, write * }
+access Limited for Member { create, read (Visible), write (Visible, Code) }
+access Mine for Member { create, read *, write * where [System.owner = '[%CurrentUser%]'] }
 offline {
   Base: all
   Special: all
   Tag: all
   Bag: all
   Checked: all
+  Limited: all
+  Mine: all
 }
 microflow BCo_Checked($c: Checked) returns Boolean {
   change $c (Note = $c/Note + '!')
@@ -98,7 +104,7 @@ def _ids() -> dict[str, str]:
     return {
         name: str(uuid.uuid4())
         for name in ("T1", "T2", "T3", "T9", "B1", "B2", "B3", "B4", "B5", "B6", "S1", "C1",
-                     "G1", "G2", "X1", "M1", "T5")
+                     "G1", "G2", "X1", "M1", "T5", "L1", "L2", "O1", "O2")
     }  # fmt: skip
 
 
@@ -126,6 +132,11 @@ def _upload(ids: dict[str, str], device_id: str, sequence: int) -> dict[str, Any
         new("T9", "Fast.Tag", Label="t9"),
         g1,
         new("S1", "Fast.Special", Name="s1", Extra="x", Code="c2", Amount="-0.00000001"),
+        # states of a batch: some members readable; a rule with an XPath (read back)
+        new("L1", "Fast.Limited", Visible="v1", Code=1),
+        new("L2", "Fast.Limited", Visible="v2"),
+        new("O1", "Fast.Mine", Note="o1"),
+        new("O2", "Fast.Mine"),
         new("B1", "Fast.Base", Name="again"),  # refused: a used id
         new("T3", "Fast.Tag"),
         new("T3", "Fast.Tag", Label="twice in one upload"),  # refused: a used id
@@ -166,7 +177,8 @@ async def _apply(app: App, target: DatabaseTarget, ids: dict[str, str]) -> dict[
                 assert answer.status_code == 200, answer.text
                 answers.append(answer.json())
             pages = {}
-            for entity in ("Fast.Base", "Fast.Tag", "Fast.Bag", "Fast.Checked"):
+            for entity in ("Fast.Base", "Fast.Tag", "Fast.Bag", "Fast.Checked", "Fast.Limited",
+                           "Fast.Mine"):  # fmt: skip
                 page = await client.get(f"/api/v1/download/{entity}", headers=headers)
                 assert page.status_code == 200, page.text
                 pages[entity] = {k: v for k, v in page.json().items() if k != "cursor"}
@@ -216,6 +228,9 @@ async def test_a_batched_upload_ends_as_one_applied_object_by_object(
     )
     assert outcomes[ids["S1"]]["state"]["attributes"]["Amount"] == "-0.00000001"
     assert "unique" in outcomes[ids["B4"]]["reason"]
+    assert outcomes[ids["L1"]]["state"]["attributes"] == {"Visible": "v1", "Code": 1}
+    assert outcomes[ids["L1"]]["state"]["references"] == {}
+    assert outcomes[ids["O1"]]["state"]["references"]["System.owner"] == "<user>"
     again = {o["id"]: o["status"] for o in batched["answers"][1]["outcomes"]}
     applied = sorted(k for k, i in ids.items() if again.get(i) == "applied")
     assert applied == ["B1", "B2"]  # the change, and B2 now that T9 exists
