@@ -106,8 +106,7 @@ async def state_dicts(
         files = store.db.tables.files
         result = await store.conn.execute(
             text(
-                f"SELECT id, hash, size FROM {files.name} "
-                f"WHERE id IN ({dialect.id_list(':ids')})"
+                f"SELECT id, hash, size FROM {files.name} WHERE id IN ({dialect.id_list(':ids')})"
             ),
             {"ids": dialect.ids_param(list(ids))},
         )

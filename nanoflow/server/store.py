@@ -35,6 +35,7 @@ from nanoflow.server.contents import Contents
 if TYPE_CHECKING:
     from nanoflow.server.database import ServerDatabase
 
+
 class ServerCodecs:
     """Builders, decoders and statements of one server database (shared by its requests)."""
 
@@ -266,9 +267,7 @@ class ServerStore:
         if sql is None:
             tables = [t.sql for t in self.schema.tables.values()]
             tables.append(self.db.tables.tombstones.name)
-            probes = " OR ".join(
-                f"EXISTS (SELECT 1 FROM {t} o WHERE o.id = j.i)" for t in tables
-            )
+            probes = " OR ".join(f"EXISTS (SELECT 1 FROM {t} o WHERE o.id = j.i)" for t in tables)
             if self.codecs.native:
                 source = "SELECT unnest(CAST(:ids AS TEXT[])) AS i"
             else:
