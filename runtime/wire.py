@@ -102,6 +102,8 @@ def _datetime(value: Any) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise _fail("DateTime", value) from None
+    if parsed.tzinfo is UTC and not parsed.microsecond % 1000:
+        return parsed  # the protocol's own form: nothing to convert
     if parsed.tzinfo is None:
         raise WireError(f"{value!r} has no time zone (want UTC, ending in Z)")
     parsed = parsed.astimezone(UTC)

@@ -4,6 +4,7 @@ that are no member value at all (the upload model leaves checking them to it).""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -96,3 +97,25 @@ def test_texts_with_nul_are_named() -> None:
     decoded, nul = DECODE({"Name": "a\x00b", "Secret": "\x00", "Rank": "Low"})
     assert decoded["Name"] == "a\x00b"
     assert sorted(nul) == ["Name", "Secret"]
+
+
+@given(
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=2)), None])),
+    st.sampled_from(["Z", "+00:00", ""]),
+)
+def test_date_times_read_as_converted_to_utc_milliseconds(moment: datetime, suffix: str) -> None:
+    """The reader's shortcut for text already in UTC gives what the conversion gives."""
+    text = moment.replace(tzinfo=None).isoformat() + (suffix if moment.tzinfo is UTC else "")
+    if moment.tzinfo not in (UTC, None):
+        text = moment.isoformat()
+    read = reader("DateTime")
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        with pytest.raises(WireError):
+            read(text)
+        return
+    expected = parsed.astimezone(UTC)
+    expected = expected.replace(microsecond=expected.microsecond // 1000 * 1000)
+    found = read(text)
+    assert found == expected
+    assert found.tzinfo is UTC and found.utcoffset() == timedelta(0)
