@@ -4,14 +4,14 @@ wire with only the members the user may read (HashedStrings never)."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
 from nanoflow.gc_pause import gc_paused
 from nanoflow.protocol.sync import FileInfo, ObjectState
-from nanoflow.server.wire_values import attribute_reader
+from nanoflow.server.wire_values import attribute_items, attribute_reader
 
 if TYPE_CHECKING:
     from nanoflow.runtime.store.schema import EntityLayout
@@ -136,58 +136,47 @@ async def state_dicts(
     return states
 
 
-async def new_states(
-    store: ServerStore, access: UserAccess, entity: str, rows: Sequence[Sequence[Any]]
-) -> dict[str, dict[str, Any]]:
-    """`state_dicts` of objects of `entity` just inserted as `rows` (as `ServerStore.write`
-    reports them). When every rule of the user for the entity covers every object (no XPath)
-    and the entity is no file, the states come from the rows themselves through the same
-    generated readers; otherwise they are read back."""
+class StatePlan:
+    """How the states of new objects of an entity are made from their written rows, for one
+    user: when every rule of the user for the entity covers every object (no XPath) and the
+    entity has neither files nor reference sets, the states are exactly what reading the rows
+    back gives (`state_dicts`), through the same generated readers."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: NewState) -> None:
+        self._make = make
+
+    def make(self, rows: Sequence[Sequence[Any]]) -> dict[str, dict[str, Any]]:
+        """Id → state of each row (as `ServerStore.write` reports new ones)."""
+        make = self._make
+        empty: dict[str, tuple[str, ...]] = {}
+        with gc_paused():  # many small acyclic dicts; the loop never awaits
+            return {row[0]: make(row, empty) for row in rows}
+
+
+def state_plan(store: ServerStore, access: UserAccess, entity: str) -> StatePlan | None:
+    """The plan for new objects of `entity`, or None when their states must be read back."""
     rules = access.of(entity)
     layout = store.schema.layout(entity)
-    if not rules or layout.is_file or any(r.constraints for r in rules):
-        return await state_dicts(store, access, entity, [r[0] for r in rows])
-    shape = _shape(store, access, entity, (True,) * len(rules))
-    refsets: dict[str, dict[str, tuple[str, ...]]] = {}
-    if shape.refsets:
-        refsets = await store._refsets(layout.table, rows) or {}
-    width = len(layout.table.columns) + 2
-    attributes = shape.attributes
-    references = shape.references
-    names = shape.refsets
-    states: dict[str, dict[str, Any]] = {}
-    with gc_paused():  # many small acyclic dicts; the loop never awaits
-        for row in rows:
-            object_id = row[0]
-            sets = refsets.get(object_id, {})
-            states[object_id] = {
-                "id": object_id,
-                "entity": entity,
-                "version": int(row[width]),
-                "attributes": attributes(row),
-                "references": {m: row[i] for m, i in references},
-                "reference_sets": {m: list(sets.get(m) or ()) for m in names},
-                "file": None,
-            }
-    return states
+    if not rules or layout.is_file or layout.refsets or any(r.constraints for r in rules):
+        return None
+    return StatePlan(_shape(store, access, entity, (True,) * len(rules)).new_state)
 
 
 class _Shape:
     """What a reader gets of an entity's objects (`readable`: None for all members but
     HashedStrings), read from rows by generated code."""
 
-    __slots__ = ("attributes", "is_file", "references", "refsets")
+    __slots__ = ("attributes", "is_file", "new_state", "references", "refsets")
 
     def __init__(self, layout: EntityLayout, readable: frozenset[str] | None, native: bool):
-        self.attributes = attribute_reader(
-            layout,
-            [
-                (m, c)
-                for m, c in layout.attributes.items()
-                if c.kind != "HashedString" and (readable is None or m in readable)
-            ],
-            native,
-        )
+        members = [
+            (m, c)
+            for m, c in layout.attributes.items()
+            if c.kind != "HashedString" and (readable is None or m in readable)
+        ]
+        self.attributes = attribute_reader(layout, members, native)
         self.references = [
             (m, layout.table.position(c.name))
             for m, c in layout.references.items()
@@ -195,6 +184,35 @@ class _Shape:
         ]
         self.refsets = [m for m in layout.refsets if readable is None or m in readable]
         self.is_file = layout.is_file
+        self.new_state = _new_state(layout, members, self.references, self.refsets, native)
+
+
+NewState = Callable[[Sequence[Any], dict[str, tuple[str, ...]]], dict[str, Any]]
+
+
+def _new_state(
+    layout: EntityLayout,
+    members: list[tuple[str, Any]],
+    references: list[tuple[str, int]],
+    refsets: list[str],
+    native: bool,
+) -> NewState:
+    """`make(row, sets)` → the state dict of a row as `ServerStore.write` reports a new one
+    (`sets`: its reference sets), as `state_dicts` builds it (generated: one dict display)."""
+    namespace: dict[str, Any] = {}
+    attributes = ", ".join(attribute_items(layout, members, native, namespace))
+    refs = ", ".join(f"{m!r}: r[{i}]" for m, i in references)
+    sets = ", ".join(f"{m!r}: list(s.get({m!r}) or ())" for m in refsets)
+    version = len(layout.table.columns) + 2
+    source = (
+        "def make(r, s):\n"
+        f"    return {{'id': r[0], 'entity': {layout.qname!r}, 'version': int(r[{version}]), "
+        f"'attributes': {{{attributes}}}, 'references': {{{refs}}}, "
+        f"'reference_sets': {{{sets}}}, 'file': None}}\n"
+    )
+    exec(compile(source, f"<nanoflow.new state {layout.qname}>", "exec"), namespace)
+    made: NewState = namespace["make"]
+    return made
 
 
 _shapes: weakref.WeakKeyDictionary[Any, dict[Any, _Shape]] = weakref.WeakKeyDictionary()

@@ -37,7 +37,7 @@ from nanoflow.server.access import AccessRules, UserAccess
 from nanoflow.server.execution import Caller, ServerSession, handlers_of, open_session
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.limits import NUL
-from nanoflow.server.states import covering_rules, new_states, object_state
+from nanoflow.server.states import covering_rules, object_state, state_dicts, state_plan
 from nanoflow.server.store import ServerStore
 from nanoflow.server.users import now_ms
 from nanoflow.server.wire_decoding import AttributeDecoder, attribute_decoder
@@ -60,6 +60,9 @@ GONE = (
     "The object is no longer available on the server: it was deleted, or it is no longer "
     "accessible due to access rules."
 )
+
+
+_NOTHING: frozenset[str] = frozenset()
 
 
 class Refused(Exception):
@@ -233,10 +236,14 @@ class Uploads:
                 access.writable(access.of(entity)),
             )
         may_create, writable = found
-        members = item.members
-        if not may_create or OWNER_ASSOCIATION in members:
+        if (
+            not may_create
+            or OWNER_ASSOCIATION in item.values
+            or OWNER_ASSOCIATION in item.added
+            or OWNER_ASSOCIATION in item.removed
+        ):
             return False
-        return writable is None or members <= writable
+        return writable is None or item.members <= writable
 
     async def _batch(
         self,
@@ -300,16 +307,25 @@ class Uploads:
         if len(items) < 2:
             return [await self._one_dumped(session, store, access, user, i) for i in items]
         unit = WriteUnit()
-        inserted: dict[str, list[tuple[Any, ...]]] = {}
+        states: dict[str, dict[str, Any]] = {}
+        read_back: dict[str, list[str]] = {}
+
+        def inserting(entity: str, rows: list[tuple[Any, ...]]) -> None:
+            """The states of new objects from their written rows, or their ids to read back."""
+            plan = state_plan(store, access, entity)
+            if plan is None:
+                read_back[entity] = [r[0] for r in rows]
+            else:
+                states.update(plan.make(rows))
+
         try:
             async with store.conn.begin_nested():
                 self._queue_new(session, store, unit, items)
-                await store.write(unit, set(), inserted)
+                await store.write(unit, set(), inserting)
         except (MendixError, IntegrityError):
             return [await self._one_dumped(session, store, access, user, i) for i in items]
-        states: dict[str, dict[str, Any]] = {}
-        for entity, rows in inserted.items():
-            states.update(await new_states(store, access, entity, rows))
+        for entity, ids in read_back.items():
+            states.update(await state_dicts(store, access, entity, ids))
         return [
             {"id": i.change.id, "entity": i.change.entity, "status": "applied",
              "reason": None, "failure_id": None, "state": states.get(i.change.id)}
@@ -339,7 +355,7 @@ class Uploads:
                 ids = reference_set_ids(entity, name, values.get(name))
                 if ids:
                     writes.links.append((name, change.id, ids))
-            writes.objects.append((change.id, values, frozenset(values)))
+            writes.objects.append((change.id, values, _NOTHING))  # a new object is written whole
 
     async def _one_dumped(
         self,

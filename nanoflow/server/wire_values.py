@@ -69,21 +69,30 @@ def wire_datetime(ms: int) -> str:
 AttributeReader = Callable[[Any], dict[str, Any]]
 
 
+def attribute_items(
+    layout: Any, members: list[tuple[str, Any]], native: bool, namespace: dict[str, Any]
+) -> list[str]:
+    """`'Member': <wire value of the row r>` for these (member, column) pairs of an entity,
+    for generated code (converters go into `namespace`)."""
+    items = []
+    for member, column in members:
+        index = layout.table.position(column.name)
+        convert = wire_converter(column.kind, column.enum, native)
+        if convert is None:
+            items.append(f"{member!r}: r[{index}]")
+        else:
+            namespace[f"c{index}"] = convert
+            items.append(f"{member!r}: (None if (x := r[{index}]) is None else c{index}(x))")
+    return items
+
+
 def attribute_reader(
     layout: Any, members: list[tuple[str, Any]], native: bool
 ) -> AttributeReader:
     """`read(row)` → {member: wire value} for these (member, column) pairs of an entity, from
     a row selected with its table's `select_list` (generated: one dict display)."""
     namespace: dict[str, Any] = {}
-    items = []
-    for n, (member, column) in enumerate(members):
-        index = layout.table.position(column.name)
-        convert = wire_converter(column.kind, column.enum, native)
-        if convert is None:
-            items.append(f"{member!r}: r[{index}]")
-        else:
-            namespace[f"c{n}"] = convert
-            items.append(f"{member!r}: (None if (x := r[{index}]) is None else c{n}(x))")
+    items = attribute_items(layout, members, native, namespace)
     source = f"def read(r):\n    return {{{', '.join(items)}}}\n"
     exec(compile(source, f"<nanoflow.state {layout.qname}>", "exec"), namespace)
     made: AttributeReader = namespace["read"]
