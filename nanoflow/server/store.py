@@ -44,7 +44,8 @@ class ServerCodecs:
         self.native = db.dialect == "postgresql"
         self.dialect: Dialect = POSTGRESQL if self.native else SQLITE
         enums = {q: frozenset(e.values) for q, e in db.app.names.enums.items()}
-        self._enums = enums
+        self.enums = enums
+        """Each enumeration's keys."""
         self._builders: dict[tuple[str, bool], Builder] = {}
         self._decoders: dict[str, Decoder] = {}
         self._statements: dict[Any, str] = {}
@@ -71,7 +72,7 @@ class ServerCodecs:
         key = (layout.qname, lenient)
         found = self._builders.get(key)
         if found is None:
-            found = make_builder(layout, self._enums, lenient=lenient, native=self.native)
+            found = make_builder(layout, self.enums, lenient=lenient, native=self.native)
             self._builders[key] = found
         return found
 
@@ -279,6 +280,19 @@ class ServerStore:
             sql = self.codecs._statements[key] = f"SELECT j.i FROM ({source}) j WHERE {probes}"
         result = await self.conn.execute(text(sql), {"ids": self.dialect.ids_param(list(ids))})
         return {r[0] for r in result.all()}
+
+    async def insert_new(self, entity: str, rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows of new objects of `entity` made and checked by the caller (laid out as
+        `write` reports them to `inserting`). A unique value already taken raises
+        `IntegrityError` (in a savepoint, so the transaction stays usable)."""
+        sql = self.codecs.insert_driver_sql(
+            self.schema.layout(entity), self.conn.dialect.paramstyle
+        )
+        if entity not in self.codecs.guarded:
+            await self.conn.exec_driver_sql(sql, rows)
+            return
+        async with self.conn.begin_nested():
+            await self.conn.exec_driver_sql(sql, rows)
 
     # ---- writing -----------------------------------------------------------------------------
 

@@ -37,8 +37,9 @@ from nanoflow.server.access import AccessRules, UserAccess
 from nanoflow.server.execution import Caller, ServerSession, handlers_of, open_session
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.limits import NUL
+from nanoflow.server.new_rows import NewRows, new_rows
 from nanoflow.server.states import covering_rules, object_state, state_dicts, state_plan
-from nanoflow.server.store import ServerStore
+from nanoflow.server.store import ServerStore, codecs_of
 from nanoflow.server.users import now_ms
 from nanoflow.server.wire_decoding import AttributeDecoder, attribute_decoder
 
@@ -81,6 +82,12 @@ class Decoded:
     """Why the change cannot be applied whatever the rules say (a value no store keeps)."""
     targets: dict[str, list[str]] = field(default_factory=dict)
     """The ids the change points to, by association (its owner not among them)."""
+    n: int = 0
+    """Its place in the upload."""
+    row: tuple[Any, ...] | None = None
+    """The row of a new object made straight from the wire (`new_rows`): its values are
+    decoded only if it is applied on its own (`pending`)."""
+    pending: bool = False
 
     @property
     def members(self) -> set[str]:
@@ -104,6 +111,7 @@ class Uploads:
         )
         """Entities whose commits run event handlers (their own or a generalization's)."""
         self._decoding: dict[str, tuple[AttributeDecoder, frozenset[str], frozenset[str]]] = {}
+        self._makers: dict[str, NewRows | None] = {}
 
     def _has_commit_handlers(self, entity: str) -> bool:
         return any(handlers_of(self.names, entity, m, "commit") for m in ("before", "after"))
@@ -121,7 +129,6 @@ class Uploads:
             return await self._apply(user, request, digest)
 
     async def _apply(self, user: User, request: UploadRequest, digest: str) -> bytes:
-        decoded = [self._decode(n, c) for n, c in enumerate(request.objects)]
         uploads = self.db.tables.uploads
         async with self.db.write() as conn:
             key = (
@@ -140,9 +147,15 @@ class Uploads:
                     )
                 return str(found.answer).encode()
             store = ServerStore(self.db, conn)
-            await store.sequence()  # before any savepoint: a rolled-back one must not keep it
+            seq = await store.sequence()  # before any savepoint: a rolled-back one keeps it
             session = await open_session(self.db, store, Caller.of(user, self.db.app))
             access = UserAccess(self.rules, user.id, user.roles)
+            # every change is decoded before any is applied: a value that does not fit is
+            # answered 422 with nothing applied (the transaction rolls back)
+            makers = _NewRowMakers(self, store, session, access, seq)
+            decoded = [
+                makers.decode(n, c) or self._decode(n, c) for n, c in enumerate(request.objects)
+            ]
             outcomes: list[dict[str, Any]] = []
             batch: list[Decoded] = []
             rights: dict[str, tuple[bool, frozenset[str] | None]] = {}
@@ -180,7 +193,7 @@ class Uploads:
         device with a compatible, newer model)."""
         info = self.names.entities.get(change.entity)
         if info is None:
-            return Decoded(change, {}, {}, {})
+            return Decoded(change, {}, {}, {}, n=n)
         decode, references, refsets = self._readers(info.qname)
         added: dict[str, tuple[str, ...]] = {}
         removed: dict[str, tuple[str, ...]] = {}
@@ -206,7 +219,7 @@ class Uploads:
                 if ids:
                     targets.setdefault(member, []).extend(ids)
         problem = f"{', '.join(sorted(nul))} of {change.entity}: {NUL}" if nul else None
-        return Decoded(change, values, added, removed, problem, targets)
+        return Decoded(change, values, added, removed, problem, targets, n)
 
     # ---- many new objects at once -------------------------------------------------------------
 
@@ -220,6 +233,8 @@ class Uploads:
         entity without commit event handlers, which the user may create with these members.
         Whatever else the one-by-one path would check is checked per batch (`_batch`), and a
         batch the database refuses is applied again one by one."""
+        if item.row is not None:
+            return True  # checked when it was made
         change = item.change
         if change.kind != "new" or item.problem is not None:
             return False
@@ -318,10 +333,17 @@ class Uploads:
             else:
                 states.update(plan.make(rows))
 
+        made: dict[str, list[tuple[Any, ...]]] = {}
+        for item in items:
+            if item.row is not None:
+                made.setdefault(item.row[1], []).append(item.row)
         try:
             async with store.conn.begin_nested():
-                self._queue_new(session, store, unit, items)
+                self._queue_new(session, store, unit, [i for i in items if i.row is None])
                 await store.write(unit, set(), inserting)
+                for entity, rows in made.items():
+                    await store.insert_new(entity, rows)
+                    inserting(entity, rows)
         except (MendixError, IntegrityError):
             return [await self._one_dumped(session, store, access, user, i) for i in items]
         for entity, ids in read_back.items():
@@ -367,6 +389,15 @@ class Uploads:
     ) -> dict[str, Any]:
         return (await self._one(session, store, access, user, item)).model_dump(mode="json")
 
+    def _row_maker(self, entity: str) -> NewRows | None:
+        """The entity's row maker of new objects, if it has one (`new_rows`)."""
+        if entity not in self._makers:
+            codecs = codecs_of(self.db)
+            self._makers[entity] = new_rows(
+                self.db.schema.layout(entity), codecs.enums, codecs.native
+            )
+        return self._makers[entity]
+
     def _readers(self, entity: str) -> tuple[AttributeDecoder, frozenset[str], frozenset[str]]:
         """An entity's attribute decoder, and its references (with the owner) and reference
         sets."""
@@ -391,6 +422,8 @@ class Uploads:
         user: User,
         item: Decoded,
     ) -> ObjectOutcome:
+        if item.pending:
+            item = self._decode(item.n, item.change)
         change = item.change
         conn = store.conn
         try:
@@ -557,6 +590,74 @@ class Uploads:
             return None
         access = UserAccess(self.rules, session.user_id, session.roles)
         return await object_state(store, access, info.qname, change.id)
+
+
+class _NewRowMakers:
+    """Rows of an upload's new objects made straight from the wire (`new_rows`), for the
+    changes that the batch path would take: a new object of an entity without commit handlers,
+    AutoNumbers, reference sets or files, which the user may create with these members and
+    whose state the rows give (`state_plan`). Anything else, or any value the row maker does
+    not take as is, is decoded as usual."""
+
+    def __init__(
+        self,
+        uploads: Uploads,
+        store: ServerStore,
+        session: ServerSession,
+        access: UserAccess,
+        seq: int,
+    ) -> None:
+        self.uploads = uploads
+        self.store = store
+        self.session = session
+        self.access = access
+        self.seq = seq
+        self._found: dict[str, tuple[NewRows, tuple[Any, ...], frozenset[str] | None] | None] = {}
+
+    def _maker(self, name: str) -> tuple[NewRows, tuple[Any, ...], frozenset[str] | None] | None:
+        """The entity's row maker, its initial values and the user's writable members."""
+        if name in self._found:
+            return self._found[name]
+        found = None
+        uploads = self.uploads
+        info = uploads.names.entities.get(name)
+        if info is not None and info.qname == name and name not in uploads._handled:
+            maker = uploads._row_maker(name)
+            access = self.access
+            if (
+                maker is not None
+                and access.may_create(name)
+                and state_plan(self.store, access, name) is not None
+            ):
+                initial = maker.initial(self.session.initial_values(name))
+                found = (maker, initial, access.writable(access.of(name)))
+        self._found[name] = found
+        return found
+
+    def decode(self, n: int, change: ObjectChange) -> Decoded | None:
+        """The change with its row, or None when it takes the usual way."""
+        if change.kind != "new":
+            return None
+        found = self._maker(change.entity)
+        if found is None:
+            return None
+        maker, initial, writable = found
+        references = change.references
+        if writable is not None and not (
+            maker.attributes.intersection(change.attributes)
+            | maker.references.intersection(references)
+        ) <= writable:
+            return None
+        try:
+            row = maker.make(change.id, change.attributes, references, initial, self.seq)
+        except Exception:  # whatever it does not take, the usual way decides
+            return None
+        targets = {}
+        if references:
+            targets = {
+                m: [t] for m, t in references.items() if t is not None and m in maker.references
+            }
+        return Decoded(change, {}, {}, {}, None, targets, n, row, True)
 
 
 def _targets(item: Decoded) -> list[str]:

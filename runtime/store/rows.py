@@ -137,22 +137,38 @@ def make_builder(
         if member is None:
             parts.append("None")
             continue
-        x = f"x{n}"
-        parts.append(x)
-        lines.append(f"    {x} = g({member!r})")
-        where = f"{layout.qname}: {member}"
-        if column.kind == "Ref":
-            namespace[f"r{n}"] = _reference(where)
-            lines.append(f"    if {x} is not None and {x}.__class__ is not str:")
-            lines.append(f"        {x} = r{n}({x})")
-            continue
-        attr = layout.info.attributes[member]
-        keys = frozenset(enums[column.enum]) if column.enum is not None else None
-        namespace[f"f{n}"] = _failing(codec.attribute_check(layout.qname, attr, keys), where)
-        lines += _attribute_lines(x, n, column, attr, keys, namespace, lenient, native)
+        parts.append(f"x{n}")
+        lines.append(f"    x{n} = g({member!r})")
+        lines += column_lines(layout, n, column, member, enums, namespace, lenient, native)
     parts.append("c")
     lines.append(f"    return ({', '.join(parts)},)")
     return cast(Builder, _compile("\n".join(lines) + "\n", namespace, "build"))
+
+
+def column_lines(
+    layout: EntityLayout,
+    n: int,
+    column: Column,
+    member: str,
+    enums: dict[str, frozenset[str]],
+    namespace: dict[str, Any],
+    lenient: bool = False,
+    native: bool = False,
+) -> list[str]:
+    """The lines of a builder that validate and encode `x{n}`, the value of `member` in the
+    n-th column of the entity's table, in place (what `make_builder` generates per column;
+    names they use go into `namespace`)."""
+    x = f"x{n}"
+    where = f"{layout.qname}: {member}"
+    if column.kind == "Ref":
+        namespace[f"r{n}"] = _reference(where)
+        return [f"    if {x} is not None and {x}.__class__ is not str:", f"        {x} = r{n}({x})"]
+    namespace.setdefault("EV", EnumValue)
+    namespace.setdefault("BLOB", (bytes, bytearray, memoryview))
+    attr = layout.info.attributes[member]
+    keys = frozenset(enums[column.enum]) if column.enum is not None else None
+    namespace[f"f{n}"] = _failing(codec.attribute_check(layout.qname, attr, keys), where)
+    return _attribute_lines(x, n, column, attr, keys, namespace, lenient, native)
 
 
 def make_decoder(layout: EntityLayout, native: bool = False) -> Decoder:
