@@ -305,6 +305,114 @@ def target_upload(ctx: Context) -> list[Result]:
     return rows
 
 
+async def _upload_changes(kind: str, runs: int, n: int) -> tuple[Timing, Timing]:
+    """Changes of two members of each of n existing objects, applied through the endpoint;
+    floor: the same columns of the same rows updated directly with SQLAlchemy."""
+    from sqlalchemy import bindparam, update
+
+    app = _app()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        async with (
+            _database(app, kind, work, "chg") as db,
+            _database(app, kind, work, "chgfloor") as floor_db,
+        ):
+            served = Served(app, db)
+            await served.login()
+            items = [(str(uuid.uuid4()), _wire_item(i)) for i in range(n)]
+            served.sequence += 1
+            body = orjson.dumps(
+                {
+                    "device_id": served.device_id,
+                    "sequence": served.sequence,
+                    "objects": [
+                        {"id": i, "entity": ENTITY, "kind": "new", "attributes": w}
+                        for i, w in items
+                    ],
+                }
+            )
+            status, data = await asgi(
+                served.api, "POST", "/api/v1/upload", body=body, token=served.token
+            )
+            assert status == 200, data[:500]
+            table = floor_db.tables.object_table(ENTITY)
+            async with floor_db.write() as conn:
+                seq = await floor_db.next_sequence(conn)
+                await conn.execute(insert(table), _stored_rows(floor_db, items, seq))
+            layout = floor_db.schema.layout(ENTITY)
+            qty, note = (layout.attributes[m].name for m in ("Qty", "Note"))
+            ours: list[Timing] = []
+            floors: list[Timing] = []
+            for run in range(runs + 1):  # the first is a warm-up
+                served.sequence += 1
+                body = orjson.dumps(
+                    {
+                        "device_id": served.device_id,
+                        "sequence": served.sequence,
+                        "objects": [
+                            {"id": i, "entity": ENTITY, "kind": "changed",
+                             "attributes": {"Qty": run, "Note": f"note {run} {k}"}}
+                            for k, (i, _w) in enumerate(items)
+                        ],
+                    }
+                )  # fmt: skip
+                answer: list[bytes] = []
+
+                async def upload(body: bytes = body, answer: list[bytes] = answer) -> None:
+                    status, data = await asgi(
+                        served.api, "POST", "/api/v1/upload", body=body, token=served.token
+                    )
+                    assert status == 200, data[:500]
+                    answer.append(data)
+
+                async with floor_db.write() as conn:
+                    seq = await floor_db.next_sequence(conn)
+                rows = [
+                    {"b_id": i, "b_qty": run, "b_note": f"note {run} {k}", "b_seq": seq}
+                    for k, (i, _w) in enumerate(items)
+                ]
+                statement = (
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"))
+                    .values({qty: bindparam("b_qty"), note: bindparam("b_note"),
+                             "_seq": bindparam("b_seq")})
+                )  # fmt: skip
+
+                async def direct(rows: list[dict[str, Any]] = rows, sql: Any = statement) -> None:
+                    async with floor_db.write() as conn:
+                        await conn.execute(sql, rows)
+
+                took, floor_took = await _timed(upload), await _timed(direct)
+                outcomes = orjson.loads(answer[0])["outcomes"]
+                applied = sum(1 for o in outcomes if o["status"] == "applied")
+                assert applied == n, [o for o in outcomes if o["status"] != "applied"][:3]
+                if run:
+                    ours.append(took)
+                    floors.append(floor_took)
+    return _best(ours), _best(floors)
+
+
+def target_upload_changes(ctx: Context) -> list[Result]:
+    n = UPLOAD_OBJECTS // (5 if ctx.quick else 1)
+    rows = []
+    for kind in ("sqlite", "postgresql"):
+        name = f"upload: apply {n:,} changed objects ({kind}) / SQLAlchemy update"
+        if kind == "postgresql" and _pg_url() is None:
+            rows.append(Result(name, None, skipped="no NANOFLOW_BENCH_PG_URL/NANOFLOW_TEST_PG_URL"))
+            continue
+        (ours, ours_cpu), (floor, floor_cpu) = asyncio.run(_upload_changes(kind, ctx.runs, n))
+        rows.append(
+            Result(
+                name,
+                ours / floor,
+                detail=f"POST /upload {ours:.3f} s ({n / ours:,.0f} objects/s), "
+                f"update {floor:.3f} s; CPU {ours_cpu:.3f} s / {floor_cpu:.3f} s = "
+                f"{ours_cpu / floor_cpu:.2f}x",
+            )
+        )
+    return rows
+
+
 # ---- download_100k ---------------------------------------------------------------------------
 
 _TAIL = re.compile(rb'"cursor":"([^"]+)","more":(true|false)\}$')
@@ -491,6 +599,11 @@ def target_load(ctx: Context) -> list[Result]:
 
 TARGETS = [
     Target("upload_10k", "the server applying an upload of 10,000 new objects", target_upload),
+    Target(
+        "upload_changes_10k",
+        "the server applying an upload of 10,000 changes of existing objects",
+        target_upload_changes,
+    ),
     Target(
         "download_100k", "the server answering a full download of 100,000 objects", target_download
     ),

@@ -69,12 +69,13 @@ def _model(state: dict[str, Any]) -> ObjectState:
     )
 
 
-async def state_dicts(
+async def rows_with_rules(
     store: ServerStore, access: UserAccess, entity: str, ids: Sequence[str]
-) -> dict[str, dict[str, Any]]:
-    """The states of `object_states` as the JSON-ready dicts `ObjectState` dumps to (same
-    fields in the same order), for answers encoded without building models. One query reads
-    the rows with, per rule of each entity of the family, whether it covers the row."""
+) -> tuple[list[Any], dict[str, tuple[int, int]]]:
+    """The rows of these objects of `entity` (or its specializations), selected with the
+    table's `select_list`, then `_seq`, then one flag per rule of the user for each entity of
+    the family (1: the rule covers the row); and where each exact entity's flags are among
+    those after `_seq` (its rules are `access.of(exact)`, in that order)."""
     layout = store.schema.layout(entity)
     table = layout.table
     dialect = store.dialect
@@ -96,7 +97,19 @@ async def state_dicts(
         names = [f"e{i}" for i in range(len(layout.family))]
         sql += f" AND t.entity IN ({', '.join(':' + n for n in names)})"
         params.update(zip(names, layout.family, strict=True))
-    rows = list((await store.conn.execute(text(sql), params)).all())
+    return list((await store.conn.execute(text(sql), params)).all()), flag_range
+
+
+async def state_dicts(
+    store: ServerStore, access: UserAccess, entity: str, ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The states of `object_states` as the JSON-ready dicts `ObjectState` dumps to (same
+    fields in the same order), for answers encoded without building models. One query reads
+    the rows with, per rule of each entity of the family, whether it covers the row."""
+    layout = store.schema.layout(entity)
+    table = layout.table
+    dialect = store.dialect
+    rows, flag_range = await rows_with_rules(store, access, entity, ids)
     if not rows:
         return {}
     refsets = await store._refsets(table, rows) or {}

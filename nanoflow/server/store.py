@@ -49,6 +49,7 @@ class ServerCodecs:
         self._builders: dict[tuple[str, bool], Builder] = {}
         self._decoders: dict[str, Decoder] = {}
         self._statements: dict[Any, str] = {}
+        self._updates: dict[tuple[str, frozenset[str], str], tuple[str, list[int]]] = {}
         self.tables = db.tables
         unique_columns = {u.column for u in db.tables.unique.values()}
         self.autonumbers: dict[str, list[tuple[str, str]]] = {}
@@ -102,6 +103,35 @@ class ServerCodecs:
             found = self._statements[key] = (
                 f"INSERT INTO {table.sql} ({', '.join(names)}) VALUES ({', '.join(marks)})"
             )
+        return found
+
+    def update_driver_sql(
+        self, layout: EntityLayout, members: frozenset[str], paramstyle: str
+    ) -> tuple[str, list[int]]:
+        """Update the columns of these members of an existing object, for the driver itself:
+        parameters seq, the columns' values, id; and where those values are in a builder's
+        row."""
+        key = (layout.qname, members, paramstyle)
+        found = self._updates.get(key)
+        if found is None:
+            table = layout.table
+            columns = ["_seq"]
+            indexes = []
+            for member, column in layout.slots():
+                if member in members:
+                    columns.append(column.sql)
+                    indexes.append(table.position(column.name) - 1)  # builder rows: no entity
+            count = len(columns) + 1
+            if paramstyle == "numeric_dollar":
+                marks = [f"${n}" for n in range(1, count + 1)]
+            elif paramstyle == "qmark":
+                marks = ["?"] * count
+            else:
+                marks = ["%s"] * count
+            sets = ", ".join(f"{c} = {m}" for c, m in zip(columns, marks, strict=False))
+            found = (f"UPDATE {table.sql} SET {sets} WHERE id = {marks[-1]}", indexes)
+            if len(self._updates) < 4096:
+                self._updates[key] = found
         return found
 
     def update_sql(self, layout: EntityLayout, members: frozenset[str]) -> str:

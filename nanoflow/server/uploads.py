@@ -38,7 +38,13 @@ from nanoflow.server.execution import Caller, ServerSession, handlers_of, open_s
 from nanoflow.server.http_errors import ApiError
 from nanoflow.server.limits import NUL
 from nanoflow.server.new_rows import NewRows, new_rows
-from nanoflow.server.states import covering_rules, object_state, state_dicts, state_plan
+from nanoflow.server.states import (
+    covering_rules,
+    object_state,
+    rows_with_rules,
+    state_dicts,
+    state_plan,
+)
 from nanoflow.server.store import ServerStore, codecs_of
 from nanoflow.server.users import now_ms
 from nanoflow.server.wire_decoding import AttributeDecoder, attribute_decoder
@@ -157,17 +163,22 @@ class Uploads:
                 makers.decode(n, c) or self._decode(n, c) for n, c in enumerate(request.objects)
             ]
             outcomes: list[dict[str, Any]] = []
-            batch: list[Decoded] = []
+            run: list[Decoded] = []
+            run_kind: str | None = None
             rights: dict[str, tuple[bool, frozenset[str] | None]] = {}
             for item in decoded:
-                if self._batchable(access, item, rights):
-                    batch.append(item)
+                kind = self._batchable(access, item, rights) or None
+                if kind is not None and kind == run_kind:
+                    run.append(item)
                     continue
-                outcomes += await self._batch(session, store, access, user, batch)
-                batch = []
+                outcomes += await self._run(run_kind, session, store, access, user, run)
+                run, run_kind = [], kind
+                if kind is not None:
+                    run.append(item)
+                    continue
                 outcome = await self._one(session, store, access, user, item)
                 outcomes.append(outcome.model_dump(mode="json"))
-            outcomes += await self._batch(session, store, access, user, batch)
+            outcomes += await self._run(run_kind, session, store, access, user, run)
             # the answer is `UploadAnswer` as JSON, encoded without building its models
             encoded = orjson.dumps(
                 {"device_id": request.device_id, "sequence": request.sequence,
@@ -228,22 +239,26 @@ class Uploads:
         access: UserAccess,
         item: Decoded,
         rights: dict[str, tuple[bool, frozenset[str] | None]],
-    ) -> bool:
-        """Whether a change may be applied together with its neighbours: a new object of an
-        entity without commit event handlers, which the user may create with these members.
-        Whatever else the one-by-one path would check is checked per batch (`_batch`), and a
-        batch the database refuses is applied again one by one."""
+    ) -> str | None:
+        """Whether a change may be applied together with its neighbours of the same kind
+        (`"new"`, `"changed"`; None: on its own): a new object of an entity without commit
+        event handlers, which the user may create with these members; a change of such an
+        entity's object that leaves its reference sets alone. Whatever else the one-by-one path
+        would check is checked per run (`_batch`, `_change_run`), and a run the database
+        refuses is applied again one by one."""
         if item.row is not None:
-            return True  # checked when it was made
+            return "new"  # checked when it was made
         change = item.change
-        if change.kind != "new" or item.problem is not None:
-            return False
+        if change.kind == "deleted" or item.problem is not None:
+            return None
         info = self.names.entities.get(change.entity)
         if info is None or info.qname not in self.db.schema.entities:
-            return False
+            return None
         entity = info.qname
         if entity in self._handled:
-            return False
+            return None
+        if change.kind == "changed":
+            return None if item.added or item.removed else "changed"
         found = rights.get(entity)
         if found is None:  # (may create, writable members) of the user, once per upload
             found = rights[entity] = (
@@ -257,8 +272,139 @@ class Uploads:
             or OWNER_ASSOCIATION in item.added
             or OWNER_ASSOCIATION in item.removed
         ):
-            return False
-        return writable is None or item.members <= writable
+            return None
+        return "new" if writable is None or item.members <= writable else None
+
+    async def _run(
+        self,
+        kind: str | None,
+        session: ServerSession,
+        store: ServerStore,
+        access: UserAccess,
+        user: User,
+        items: list[Decoded],
+    ) -> list[dict[str, Any]]:
+        """Apply a run of changes of one kind (`_batchable`)."""
+        if not items:
+            return []
+        if kind == "changed":
+            return await self._change_run(session, store, access, user, items)
+        return await self._batch(session, store, access, user, items)
+
+    async def _change_run(
+        self,
+        session: ServerSession,
+        store: ServerStore,
+        access: UserAccess,
+        user: User,
+        items: list[Decoded],
+    ) -> list[dict[str, Any]]:
+        """Apply consecutive changes of existing objects with the effect of applying them one
+        by one: each object is read with the rules that cover it in one query per entity; a
+        change of an object that is gone, not covered, of another entity than sent, changed
+        twice in the run, or that writes a member its covering rules do not let it write or
+        points to an object the server does not have goes through `_one` in its place (which
+        refuses it with its reason)."""
+        outcomes: list[dict[str, Any]] = []
+        start = 0
+        entities = self.names.entities
+        while start < len(items):
+            rest = items[start:]
+            by_entity: dict[str, list[str]] = {}
+            for item in rest:
+                by_entity.setdefault(entities[item.change.entity].qname, []).append(item.change.id)
+            current: dict[str, tuple[Sequence[Any], list[Rule]]] = {}
+            for entity, ids in by_entity.items():
+                rows, flag_range = await rows_with_rules(store, access, entity, ids)
+                width = len(store.schema.layout(entity).table.columns) + 3
+                for row in rows:
+                    exact = row[1] or entity
+                    if exact != entity:
+                        continue  # sent as another entity: one by one decides
+                    low, high = flag_range[exact]
+                    rules = access.of(exact)
+                    covering = [r for r, hit in zip(rules, row[width + low : width + high],
+                                                    strict=True) if hit]  # fmt: skip
+                    current[row[0]] = (row, covering)
+            wanted = sorted({t for i in rest if i.targets for t in _targets(i)})
+            present = set(await store.exists(wanted)) if wanted else set()
+            accepted: list[tuple[Decoded, Sequence[Any]]] = []
+            seen: set[str] = set()
+            stop: int | None = None
+            for k, item in enumerate(rest):
+                object_id = item.change.id
+                found = current.get(object_id)
+                if found is None or object_id in seen or not found[1]:
+                    stop = k
+                    break
+                writable = access.writable(found[1])
+                if (writable is not None and not item.members <= writable) or (
+                    item.targets and any(t not in present for t in _targets(item))
+                ):
+                    stop = k
+                    break
+                accepted.append((item, found[0]))
+                seen.add(object_id)
+            outcomes += await self._update_many(session, store, access, user, accepted)
+            if stop is None:
+                break
+            outcome = await self._one(session, store, access, user, rest[stop])
+            outcomes.append(outcome.model_dump(mode="json"))
+            start += stop + 1
+        return outcomes
+
+    async def _update_many(
+        self,
+        session: ServerSession,
+        store: ServerStore,
+        access: UserAccess,
+        user: User,
+        items: list[tuple[Decoded, Sequence[Any]]],
+    ) -> list[dict[str, Any]]:
+        """Write checked changes of existing objects (with their current rows): what a commit
+        of each would write (only the members whose value changes, the whole row validated),
+        in one statement per entity and set of changed members. If the database or a validation
+        refuses it, apply them one by one."""
+        if len(items) < 2:
+            return [await self._one_dumped(session, store, access, user, i) for i, _r in items]
+        codecs = store.codecs
+        seq = await store.sequence()
+        paramstyle = store.conn.dialect.paramstyle
+        updates: dict[tuple[str, frozenset[str]], tuple[str, list[int], list[tuple[Any, ...]]]]
+        updates = {}
+        written: dict[str, list[tuple[Any, ...]]] = {}
+        try:
+            for item, row in items:
+                entity = row[1] or self.names.entities[item.change.entity].qname
+                layout = store.schema.layout(entity)
+                values = codecs.decoder(entity)(row)
+                sent = item.values
+                changed = frozenset(m for m, v in sent.items() if values.get(m) != v)
+                values.update(sent)
+                built = codecs.builder(layout)(item.change.id, values, None)
+                found = updates.get((entity, changed))
+                if found is None:
+                    sql, indexes = codecs.update_driver_sql(layout, changed, paramstyle)
+                    found = updates[(entity, changed)] = (sql, indexes, [])
+                found[2].append((seq, *[built[i] for i in found[1]], row[0]))
+                written.setdefault(entity, []).append((row[0], row[1], *built[1:-1], seq))
+            async with store.conn.begin_nested():
+                for sql, _indexes, params in updates.values():
+                    await store.conn.exec_driver_sql(sql, params)
+        except (MendixError, IntegrityError):
+            return [await self._one_dumped(session, store, access, user, i) for i, _r in items]
+        states: dict[str, dict[str, Any]] = {}
+        for entity, rows in written.items():
+            plan = state_plan(store, access, entity)
+            if plan is None:
+                states.update(await state_dicts(store, access, entity, [r[0] for r in rows]))
+            else:
+                states.update(plan.make(rows))
+        return [
+            {"id": i.change.id, "entity": i.change.entity, "status": "applied",
+             "reason": None, "failure_id": None, "state": states.get(i.change.id)}
+            for i, _r in items
+        ]  # fmt: skip
 
     async def _batch(
         self,

@@ -157,6 +157,51 @@ def _upload(ids: dict[str, str], device_id: str, sequence: int) -> dict[str, Any
     return {"device_id": device_id, "sequence": sequence, "objects": objects}
 
 
+def _changes(ids: dict[str, str], device_id: str, sequence: int) -> dict[str, Any]:
+    """Runs of changes of existing objects, broken by refusals, a twice-changed object, a gone
+    one, a deletion, a reference-set change, a handler, a unique clash and a failed validation:
+    each must end as it does when applied one by one."""
+
+    def changed(key: str, entity: str, **attributes: Any) -> dict[str, Any]:
+        return {"id": ids[key], "entity": entity, "kind": "changed", "attributes": attributes}
+
+    b2 = changed("B2", "Fast.Base")
+    b2["references"] = {"Fast.Base_Tag": ids["T3"]}
+    dangling = changed("B1", "Fast.Base")
+    dangling["references"] = {"Fast.Base_Tag": ids["M1"]}  # never uploaded
+    g1 = changed("G1", "Fast.Bag")
+    g1["reference_sets"] = {"Fast.Bag_Tags": {"added": [ids["T2"]], "removed": [ids["T1"]]}}
+    objects = [
+        # a run written as one, except the changes its checks send one by one
+        changed("T1", "Fast.Tag", Label="t1 again"),
+        changed("T2", "Fast.Tag", Label="t2 again"),
+        changed("B5", "Fast.Base", Amount="3.5", Stamp="2026-05-06T07:08:09.010Z"),
+        changed("L1", "Fast.Limited", Visible="v1 again", Code=5),
+        changed("L2", "Fast.Limited", Hidden="h"),  # refused: not writable
+        changed("O1", "Fast.Mine", Note="o1 again"),  # a rule with an XPath
+        changed("G1", "Fast.Bag", Title="g1 again"),  # a reference set, left alone
+        changed("B1", "Fast.Base", Name="b1"),  # the value it has
+        changed("S1", "Fast.Special", Extra="y"),
+        changed("S1", "Fast.Base", Name="s1 as a Base"),  # sent as its generalization
+        changed("T5", "Fast.Tag", Label="gone"),  # refused: deleted
+        changed("T2", "Fast.Tag", Label="t2 twice"),  # a second change of one object
+        changed("X1", "Fast.Tag", Label="never was"),  # refused: no such object
+        b2,
+        dangling,  # refused: the reference points nowhere
+        {"id": ids["T9"], "entity": "Fast.Tag", "kind": "deleted"},
+        # a run the database refuses (a unique clash): applied one by one
+        changed("B5", "Fast.Base", Code="C1"),
+        changed("T1", "Fast.Tag", Label="t1 third"),
+        g1,  # a reference-set change: on its own
+        # a run whose validation fails: applied one by one
+        changed("B1", "Fast.Base", Name="far too long for twenty"),
+        changed("T2", "Fast.Tag", Label="t2 third"),
+        changed("C1", "Fast.Checked", Note="m"),  # a handler: on its own
+        changed("T3", "Fast.Tag", Label="t3"),
+    ]
+    return {"device_id": device_id, "sequence": sequence, "objects": objects}
+
+
 async def _apply(app: App, target: DatabaseTarget, ids: dict[str, str]) -> dict[str, Any]:
     """Upload through the endpoint; the answers, the stored rows and the failures, with the
     user's and device's ids and failure ids replaced by placeholders."""
@@ -168,10 +213,11 @@ async def _apply(app: App, target: DatabaseTarget, ids: dict[str, str]) -> dict[
             ).json()
             headers = {"Authorization": f"Bearer {login['token']}"}
             answers = []
-            for sequence in (1, 2):  # the second finds every id used
+            for sequence in (1, 2, 3):  # the second finds every id used
+                make = _changes if sequence == 3 else _upload
                 answer = await client.post(
                     "/api/v1/upload",
-                    json=_upload(ids, login["device_id"], sequence),
+                    json=make(ids, login["device_id"], sequence),
                     headers=headers,
                 )
                 assert answer.status_code == 200, answer.text
@@ -234,6 +280,11 @@ async def test_a_batched_upload_ends_as_one_applied_object_by_object(
     again = {o["id"]: o["status"] for o in batched["answers"][1]["outcomes"]}
     applied = sorted(k for k, i in ids.items() if again.get(i) == "applied")
     assert applied == ["B1", "B2"]  # the change, and B2 now that T9 exists
+    changes = {o["id"]: o for o in batched["answers"][2]["outcomes"]}
+    assert changes[ids["L1"]]["state"]["attributes"] == {"Visible": "v1 again", "Code": 5}
+    assert changes[ids["B5"]]["state"]["attributes"]["Amount"] == "3.50000000"
+    refused = sorted(k for k, i in ids.items() if changes.get(i, {}).get("status") == "failed")
+    assert refused == ["B1", "B5", "L2", "T5", "X1"], refused  # B1 twice, B5 unique
     assert batched["failures"] == one_by_one["failures"]
     assert batched == one_by_one
 
