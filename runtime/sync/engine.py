@@ -37,6 +37,17 @@ SIMULTANEOUS = (
 )
 CANCELLED = "The synchronization was cancelled."
 PAGE_SIZE = 5000
+UPLOAD_CHUNK = 2000
+"""Objects per upload request. A device with more changes sends several uploads in order,
+each recorded, sent and settled on its own, so no number of changes is too many for one
+request (the server takes at most 100,000 objects and 32 MB a request) and a cut-off
+synchronization keeps the chunks already settled."""
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+"""An upload body larger than this is split further (while it holds more than one object)."""
+REFUSED_AS_SENT = frozenset({400, 409, 413, 415, 422})
+"""Statuses with which the server refuses an upload without applying any of it: the recorded
+request is dropped (its changes stay pending) so the next synchronization builds a new one
+from the objects as they are then, instead of sending the refused one forever."""
 DOWNLOADED_MODES = ("all", "by_xpath")
 KEPT_FAILURES = 1000
 FILES_PER_BATCH = 20
@@ -102,6 +113,7 @@ class DeviceSync:
         self.store = store
         self.device_id = device_id
         self.page_size = page_size
+        self.upload_chunk = UPLOAD_CHUNK
         self.on_progress: ProgressCallback | None = None
         self.last: SyncReport | None = None
         self._running = False
@@ -233,30 +245,57 @@ class DeviceSync:
         if not pending:
             return
         changes = [Outgoing(i, entity, kind, tick) for i, entity, kind, tick in pending["changes"]]
-        outcomes = await self.transport.upload(pending["body"])
+        outcomes = await self._send(pending["body"])
         await self._settle(session, changes, outcomes, report)
 
+    async def _send(self, body: str) -> list[Outcome]:
+        """Send the recorded upload; if the server refuses it as sent (`REFUSED_AS_SENT`), drop
+        the record and let the error reach the flow: the changes stay pending."""
+        try:
+            return await self.transport.upload(body)
+        except SyncError as error:
+            if error.status in REFUSED_AS_SENT:
+                await self.store.set_meta("upload", None)
+            raise
+
     async def _upload(self, session: Session, changes: list[Outgoing], report: SyncReport) -> None:
+        """Upload changes in chunks of `upload_chunk` objects, in their order (referenced
+        objects first), each settled before the next is sent."""
         if not changes:
             return
         self._check_cancelled()
-        await self._files(changes)
+        await self._files(changes)  # every file before any object (SYNC.md 7)
+        await self._progress(Progress("upload", done=0, total=len(changes)))
+        size = max(1, self.upload_chunk)
+        for start in range(0, len(changes), size):
+            self._check_cancelled()
+            await self._upload_chunk(session, changes[start : start + size], report)
+            await self._progress(
+                Progress("upload", done=min(start + size, len(changes)), total=len(changes))
+            )
+
+    async def _upload_chunk(
+        self, session: Session, changes: Sequence[Outgoing], report: SyncReport
+    ) -> None:
         sequence = int(await self.store.get_meta("upload_sequence") or 0) + 1
         body = self.transport.encode_upload(self.device_id, sequence, changes)
+        if len(body) > MAX_UPLOAD_BYTES and len(changes) > 1:
+            half = len(changes) // 2
+            await self._upload_chunk(session, changes[:half], report)
+            await self._upload_chunk(session, changes[half:], report)
+            return
         record = {
             "sequence": sequence,
             "body": body,
             "changes": [(c.id, c.entity, c.kind, c.tick) for c in changes],
         }
         await self.store.set_meta_many({"upload_sequence": sequence, "upload": record})
-        await self._progress(Progress("upload", done=0, total=len(changes)))
         if faults.ACTIVE:
             faults.fault("device.upload.before_send")
-        outcomes = await self.transport.upload(body)
+        outcomes = await self._send(body)
         if faults.ACTIVE:
             faults.fault("device.upload.after_send")
         await self._settle(session, changes, outcomes, report)
-        await self._progress(Progress("upload", done=len(changes), total=len(changes)))
 
     async def _files(self, changes: Sequence[Outgoing]) -> None:
         """Send changed file contents first (one retry each); a file that still fails stops
