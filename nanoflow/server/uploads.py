@@ -300,58 +300,66 @@ class Uploads:
         items: list[Decoded],
     ) -> list[dict[str, Any]]:
         """Apply consecutive changes of existing objects with the effect of applying them one
-        by one: each object is read with the rules that cover it in one query per entity; a
+        by one: the objects are read with the rules that cover them in one query per entity; a
         change of an object that is gone, not covered, of another entity than sent, changed
         twice in the run, or that writes a member its covering rules do not let it write or
         points to an object the server does not have goes through `_one` in its place (which
-        refuses it with its reason)."""
+        refuses it with its reason), between the writes of the changes around it."""
         outcomes: list[dict[str, Any]] = []
-        start = 0
-        entities = self.names.entities
-        while start < len(items):
-            rest = items[start:]
-            by_entity: dict[str, list[str]] = {}
-            for item in rest:
-                by_entity.setdefault(entities[item.change.entity].qname, []).append(item.change.id)
-            current: dict[str, tuple[Sequence[Any], list[Rule]]] = {}
-            for entity, ids in by_entity.items():
-                rows, flag_range = await rows_with_rules(store, access, entity, ids)
-                width = len(store.schema.layout(entity).table.columns) + 3
-                for row in rows:
-                    exact = row[1] or entity
-                    if exact != entity:
-                        continue  # sent as another entity: one by one decides
-                    low, high = flag_range[exact]
-                    rules = access.of(exact)
-                    covering = [r for r, hit in zip(rules, row[width + low : width + high],
-                                                    strict=True) if hit]  # fmt: skip
-                    current[row[0]] = (row, covering)
-            wanted = sorted({t for i in rest if i.targets for t in _targets(i)})
-            present = set(await store.exists(wanted)) if wanted else set()
-            accepted: list[tuple[Decoded, Sequence[Any]]] = []
-            seen: set[str] = set()
-            stop: int | None = None
-            for k, item in enumerate(rest):
-                object_id = item.change.id
-                found = current.get(object_id)
-                if found is None or object_id in seen or not found[1]:
-                    stop = k
-                    break
-                writable = access.writable(found[1])
-                if (writable is not None and not item.members <= writable) or (
-                    item.targets and any(t not in present for t in _targets(item))
-                ):
-                    stop = k
-                    break
-                accepted.append((item, found[0]))
+        current, others, present = await self._current(store, access, items)
+        seen: set[str] = set()
+        accepted: list[tuple[Decoded, Sequence[Any]]] = []
+        for k, item in enumerate(items):
+            object_id = item.change.id
+            found = current.get(object_id)
+            writable = access.writable(found[1]) if found is not None and found[1] else None
+            if (
+                found is None
+                or object_id in seen
+                or not found[1]
+                or (writable is not None and not item.members <= writable)
+                or (item.targets and any(t not in present for t in _targets(item)))
+            ):
+                outcomes += await self._update_many(session, store, access, user, accepted)
+                accepted = []
+                outcome = await self._one(session, store, access, user, item)
+                outcomes.append(outcome.model_dump(mode="json"))
                 seen.add(object_id)
-            outcomes += await self._update_many(session, store, access, user, accepted)
-            if stop is None:
-                break
-            outcome = await self._one(session, store, access, user, rest[stop])
-            outcomes.append(outcome.model_dump(mode="json"))
-            start += stop + 1
+                if object_id in others:  # its own entity's handlers may have changed others
+                    current, others, present = await self._current(store, access, items[k + 1 :])
+                continue
+            accepted.append((item, found[0]))
+            seen.add(object_id)
+        outcomes += await self._update_many(session, store, access, user, accepted)
         return outcomes
+
+    async def _current(
+        self, store: ServerStore, access: UserAccess, items: list[Decoded]
+    ) -> tuple[dict[str, tuple[Sequence[Any], list[Rule]]], set[str], set[str]]:
+        """For changes of existing objects: each object's row and the rules covering it (of
+        those stored as the entity sent), the ids stored as another entity, and the targets
+        the changes point to that exist."""
+        entities = self.names.entities
+        by_entity: dict[str, list[str]] = {}
+        for item in items:
+            by_entity.setdefault(entities[item.change.entity].qname, []).append(item.change.id)
+        current: dict[str, tuple[Sequence[Any], list[Rule]]] = {}
+        others: set[str] = set()
+        for entity, ids in by_entity.items():
+            rows, flag_range = await rows_with_rules(store, access, entity, ids)
+            width = len(store.schema.layout(entity).table.columns) + 3
+            for row in rows:
+                exact = row[1] or entity
+                if exact != entity:
+                    others.add(row[0])  # sent as another entity: one by one decides
+                    continue
+                low, high = flag_range[exact]
+                rules = access.of(exact)
+                flags = row[width + low : width + high]
+                current[row[0]] = (row, [r for r, hit in zip(rules, flags, strict=True) if hit])
+        wanted = sorted({t for i in items if i.targets for t in _targets(i)})
+        present = set(await store.exists(wanted)) if wanted else set()
+        return current, others, present
 
     async def _update_many(
         self,
@@ -416,38 +424,38 @@ class Uploads:
     ) -> list[dict[str, Any]]:
         """Apply consecutive batchable changes with the effect of applying them one by one: a
         change whose id is used or whose references do not exist (on the server or among the
-        accepted changes before it) goes through `_one` in its place."""
+        changes before it) goes through `_one` in its place, between the writes of the changes
+        around it. The server is asked once per run which ids are used and which targets
+        exist: nothing but the run itself changes either meanwhile."""
         outcomes: list[dict[str, Any]] = []
-        start = 0
-        while start < len(items):
-            rest = items[start:]
-            ids = [i.change.id for i in rest]
-            used = await store.used(ids)
-            wanted = sorted({t for i in rest if i.targets for t in _targets(i)})
-            present = set(await store.exists(wanted)) if wanted else set()
-            accepted: list[Decoded] = []
-            taken: set[str] = set()
-            stop: int | None = None
-            for k, item in enumerate(rest):
-                object_id = item.change.id
-                if (
-                    object_id in used
-                    or object_id in taken
-                    or (
-                        item.targets
-                        and any(t not in present and t not in taken for t in _targets(item))
-                    )
-                ):
-                    stop = k
-                    break
-                accepted.append(item)
-                taken.add(object_id)
-            outcomes += await self._create_many(session, store, access, user, accepted)
-            if stop is None:
-                break
-            outcome = await self._one(session, store, access, user, rest[stop])
-            outcomes.append(outcome.model_dump(mode="json"))
-            start += stop + 1
+        used = await store.used([i.change.id for i in items])
+        wanted = sorted({t for i in items if i.targets for t in _targets(i)})
+        present = set(await store.exists(wanted)) if wanted else set()
+        created: set[str] = set()
+        """Ids this run created or is about to (`accepted`)."""
+        accepted: list[Decoded] = []
+        for item in items:
+            object_id = item.change.id
+            if (
+                object_id in used
+                or object_id in created
+                or (
+                    item.targets
+                    and any(t not in present and t not in created for t in _targets(item))
+                )
+            ):
+                written = await self._create_many(session, store, access, user, accepted)
+                created.difference_update(o["id"] for o in written if o["status"] != "applied")
+                outcomes += written
+                accepted = []
+                outcome = await self._one(session, store, access, user, item)
+                if outcome.status == "applied":
+                    created.add(object_id)
+                outcomes.append(outcome.model_dump(mode="json"))
+                continue
+            accepted.append(item)
+            created.add(object_id)
+        outcomes += await self._create_many(session, store, access, user, accepted)
         return outcomes
 
     async def _create_many(
