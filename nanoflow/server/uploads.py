@@ -312,12 +312,11 @@ class Uploads:
         for k, item in enumerate(items):
             object_id = item.change.id
             found = current.get(object_id)
-            writable = access.writable(found[1]) if found is not None and found[1] else None
             if (
                 found is None
                 or object_id in seen
-                or not found[1]
-                or (writable is not None and not item.members <= writable)
+                or not found[1]  # no rule covers it
+                or (found[2] is not None and not item.members <= found[2])
                 or (item.targets and any(t not in present for t in _targets(item)))
             ):
                 outcomes += await self._update_many(session, store, access, user, accepted)
@@ -335,28 +334,34 @@ class Uploads:
 
     async def _current(
         self, store: ServerStore, access: UserAccess, items: list[Decoded]
-    ) -> tuple[dict[str, tuple[Sequence[Any], list[Rule]]], set[str], set[str]]:
-        """For changes of existing objects: each object's row and the rules covering it (of
-        those stored as the entity sent), the ids stored as another entity, and the targets
-        the changes point to that exist."""
+    ) -> tuple[
+        dict[str, tuple[Sequence[Any], list[Rule], frozenset[str] | None]], set[str], set[str]
+    ]:
+        """For changes of existing objects: each object's row, the rules covering it and the
+        members they let the user write (of the objects stored as the entity sent), the ids
+        stored as another entity, and the targets the changes point to that exist."""
         entities = self.names.entities
         by_entity: dict[str, list[str]] = {}
         for item in items:
             by_entity.setdefault(entities[item.change.entity].qname, []).append(item.change.id)
-        current: dict[str, tuple[Sequence[Any], list[Rule]]] = {}
+        current: dict[str, tuple[Sequence[Any], list[Rule], frozenset[str] | None]] = {}
         others: set[str] = set()
         for entity, ids in by_entity.items():
             rows, flag_range = await rows_with_rules(store, access, entity, ids)
             width = len(store.schema.layout(entity).table.columns) + 3
+            low, high = flag_range[entity]
+            rules = access.of(entity)
+            shapes: dict[tuple[Any, ...], tuple[list[Rule], frozenset[str] | None]] = {}
             for row in rows:
-                exact = row[1] or entity
-                if exact != entity:
+                if (row[1] or entity) != entity:
                     others.add(row[0])  # sent as another entity: one by one decides
                     continue
-                low, high = flag_range[exact]
-                rules = access.of(exact)
-                flags = row[width + low : width + high]
-                current[row[0]] = (row, [r for r, hit in zip(rules, flags, strict=True) if hit])
+                flags = tuple(row[width + low : width + high])
+                shape = shapes.get(flags)
+                if shape is None:
+                    hits = [r for r, hit in zip(rules, flags, strict=True) if hit]
+                    shape = shapes[flags] = (hits, access.writable(hits))
+                current[row[0]] = (row, *shape)
         wanted = sorted({t for i in items if i.targets for t in _targets(i)})
         present = set(await store.exists(wanted)) if wanted else set()
         return current, others, present
@@ -797,10 +802,14 @@ class _NewRowMakers:
             return None
         maker, initial, writable = found
         references = change.references
-        if writable is not None and not (
-            maker.attributes.intersection(change.attributes)
-            | maker.references.intersection(references)
-        ) <= writable:
+        if (
+            writable is not None
+            and not (
+                maker.attributes.intersection(change.attributes)
+                | maker.references.intersection(references)
+            )
+            <= writable
+        ):
             return None
         try:
             row = maker.make(change.id, change.attributes, references, initial, self.seq)
