@@ -47,23 +47,27 @@ def wire_decimal(text: str) -> str:
 
 
 _DAYS: dict[int, str] = {}
+_CLOCK: dict[int, str] = {}
+_MILLIS = tuple(f".{n:03d}Z" for n in range(1000))
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
 def wire_datetime(ms: int) -> str:
     """Stored epoch milliseconds as the protocol's date-time text, as
-    `to_wire(decode_datetime(ms))` gives it (`2025-03-01T09:00:00.000Z`), with the date part
-    of each day formatted once."""
-    days, rest = divmod(ms, 86_400_000)
+    `to_wire(decode_datetime(ms))` gives it (`2025-03-01T09:00:00.000Z`): the date of each
+    day and the time of each second of a day are formatted once."""
+    seconds, millis = divmod(ms, 1000)
+    days, second = divmod(seconds, 86_400)
     day = _DAYS.get(days)
     if day is None:
         if len(_DAYS) > 100_000:
             _DAYS.clear()
         day = _DAYS[days] = date.fromordinal(_EPOCH_DAY + days).isoformat()
-    seconds, millis = divmod(rest, 1000)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
-    return f"{day}T{hour:02d}:{minute:02d}:{second:02d}.{millis:03d}Z"
+    clock = _CLOCK.get(second)
+    if clock is None:  # at most 86,400 of them
+        minutes, sec = divmod(second, 60)
+        clock = _CLOCK[second] = f"T{minutes // 60:02d}:{minutes % 60:02d}:{sec:02d}"
+    return day + clock + _MILLIS[millis]
 
 
 AttributeReader = Callable[[Any], dict[str, Any]]
@@ -86,9 +90,7 @@ def attribute_items(
     return items
 
 
-def attribute_reader(
-    layout: Any, members: list[tuple[str, Any]], native: bool
-) -> AttributeReader:
+def attribute_reader(layout: Any, members: list[tuple[str, Any]], native: bool) -> AttributeReader:
     """`read(row)` → {member: wire value} for these (member, column) pairs of an entity, from
     a row selected with its table's `select_list` (generated: one dict display)."""
     namespace: dict[str, Any] = {}
