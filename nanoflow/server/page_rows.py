@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from nanoflow.server.wire_values import wire_converter, wire_datetime, wire_decimal
+from nanoflow.server.wire_values import (
+    DATETIME_NAMES,
+    DATETIME_SOURCE,
+    wire_converter,
+    wire_decimal,
+)
 
 if TYPE_CHECKING:
     from nanoflow.names import NameTable
@@ -50,9 +55,8 @@ class RowMaker:
         self.layout = layout
         self.readers = readers
         self.native = native
-        self.namespace: dict[str, Any] = {
-            "WIRE_DATETIME": wire_datetime, "WIRE_DECIMAL": wire_decimal, "EMPTY": {},
-        }  # fmt: skip
+        self.namespace: dict[str, Any] = {"WIRE_DECIMAL": wire_decimal, "EMPTY": {}}
+        self.namespace.update(DATETIME_NAMES)
 
     def display(self, exact: str, readable: frozenset[str] | None) -> str:
         """The row as a list display over `r` (the db row), `seq` and `S` (the refsets)."""
@@ -78,13 +82,13 @@ class RowMaker:
         if kind == "Boolean":
             return f"(None if (x := {r}) is None else x == 1)"
         if kind == "DateTime":
-            return f"(None if (x := {r}) is None else WIRE_DATETIME(x))"
+            return f"(None if (x := {r}) is None else {DATETIME_SOURCE.format('x')})"
         if kind == "Decimal" and self.native:
             return r  # selected as text (`wire_select_list`)
         if kind == "Decimal":  # `wire_decimal` inlined for its common positive form
             return (
-                f"(None if (x := {r}) is None else (('0' + p if (p := x[1:].lstrip('0'))[0] "
-                f"== '.' else p) if x[0] == 'P' else WIRE_DECIMAL(x)))"
+                f"(None if (x := {r}) is None else (p if (p := x.lstrip('P0'))[0] != '.' "
+                f"else '0' + p) if x[0] == 'P' else WIRE_DECIMAL(x))"
             )
         convert = wire_converter(kind, column.enum, self.native)
         if convert is None:
