@@ -44,7 +44,8 @@ def wire_select_list(table: TableLayout, alias: str, native: bool) -> str:
 
 
 class RowMaker:
-    """Generates the page row of an object of one exact entity: `row(db_row, seq)`."""
+    """Generates page rows of the objects of one entity family, as list displays over a db
+    row `r`, its `seq` and the refsets `S`."""
 
     def __init__(
         self, schema: Schema, names: NameTable, layout: EntityLayout, readers: list[Reader],
