@@ -23,7 +23,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,17 +31,25 @@ import orjson
 from sqlalchemy import select, text
 
 from nanoflow import ir
+from nanoflow.gc_pause import gc_paused
 from nanoflow.protocol.errors import ErrorCode
 from nanoflow.protocol.sync import ObjectState, RefreshAnswer
 from nanoflow.runtime import faults
 from nanoflow.runtime.query import condition, value_nodes
 from nanoflow.runtime.store.fingerprint import describe, fingerprint
 from nanoflow.runtime.wire import to_wire
-from nanoflow.server.access import AccessRules, UserAccess
+from nanoflow.server.access import AccessRules, Rule, UserAccess
 from nanoflow.server.http_errors import ApiError
+from nanoflow.server.page_rows import (
+    PageRows,
+    Readable,
+    RefSets,
+    RowMaker,
+    page_rows,
+    wire_select_list,
+)
 from nanoflow.server.states import object_state
 from nanoflow.server.store import ServerStore
-from nanoflow.server.wire_values import wire_converter
 
 if TYPE_CHECKING:
     from nanoflow.names import NameTable
@@ -90,7 +98,7 @@ class Downloads:
         self.names = names
         self.fingerprint = fingerprint(describe(names))
         self._columns: dict[str, tuple[list[str], list[tuple[str, str, str, Any]]]] = {}
-        self._wire_rows: dict[tuple[str, str], Callable[[Sequence[Any], int], list[Any]]] = {}
+        self._pages: dict[tuple[str, frozenset[str] | None], PageRows] = {}
 
     def _entry(self, entity: str) -> ir.OfflineEntry:
         info = self.names.entities.get(entity)
@@ -131,6 +139,10 @@ class Downloads:
 
         return any(paths(c) for c in constraints)
 
+    generated = True
+    """Page rows from the generated functions of `page_rows` (False: each row decoded and its
+    members converted with `to_wire`, the reference the tests compare them with)."""
+
     async def page(self, user: User, entity: str, cursor_text: str | None, limit: int) -> bytes:
         """One page of a download, as the JSON of a `DownloadPage`."""
         if faults.ACTIVE:
@@ -144,6 +156,7 @@ class Downloads:
         cursor = Cursor.decode(cursor_text) if cursor_text else Cursor(key, 0)
         if cursor.key != key:
             cursor = Cursor(key, 0, None, "", True)  # rules, roles or epoch changed
+        generated = self.generated
         async with self.db.read() as conn:
             store = ServerStore(self.db, conn)
             upto = cursor.upto
@@ -167,95 +180,121 @@ class Downloads:
                 names = [f"f{i}" for i in range(len(layout.family))]
                 family = f" AND t.entity IN ({', '.join(':' + n for n in names)})"
                 params.update(zip(names, layout.family, strict=True))
+            native = self.db.dialect == "postgresql"
+            selected = (
+                wire_select_list(layout.table, "t", native)
+                if generated
+                else layout.table.select_list("t")
+            )
             sql = (
-                f"SELECT {layout.table.select_list('t')}, t._seq, "
+                f"SELECT {selected}, t._seq, "
                 f"CASE WHEN {visible} THEN 1 ELSE 0 END AS nf_visible"
                 f"{''.join(', ' + f for _e, _r, f in flags)} FROM {layout.table.sql} t "
                 f"WHERE {bounds} AND t.id > :after{family} ORDER BY t.id LIMIT :limit"
             )
             rows = list((await conn.execute(text(sql), params)).all())
             more = len(rows) > limit
-            rows = rows[:limit]
-            fetched_refsets = await store._refsets(layout.table, rows)
-            out_rows: list[list[Any]] = []
-            removed: list[str] = []
-            kept: list[str] = []
-            changed_ids: list[str] = []
+            if more:
+                del rows[limit:]
+            refsets = await store._refsets(layout.table, rows)
             width = len(layout.table.columns) + 2
-            fast = not flags and not fetched_refsets and not _has_refsets(store, layout)
-            builders: dict[str, Callable[[Sequence[Any], int], list[Any]]] = {}
-            for row in rows:
-                seq, shown = row[width], row[width + 1]
-                if not shown:
-                    if not cursor.complete:
-                        removed.append(row[0])
-                    continue
-                if cursor.complete and (seq <= cursor.since or seq > upto):
-                    kept.append(row[0])
-                    continue
-                exact = row[1] or qname
-                if fast:
-                    build = builders.get(exact)
-                    if build is None:
-                        build = builders[exact] = self._wire_row(qname, exact)
-                    out_rows.append(build(row, seq))
-                    changed_ids.append(row[0])
-                    continue
-                values = store.decoder(exact)(row[:width])
-                values.update((fetched_refsets or {}).get(row[0], {}))
-                readable = None
-                if flags:
-                    hits = row[width + 2 :]
-                    covering = [r for (e, r, _f), hit in zip(flags, hits, strict=True)
-                                if hit and e == exact]  # fmt: skip
-                    readable = access.readable(exact, covering)
-                out_rows.append(self._row(row[0], exact, seq, values, readers, readable))
-                changed_ids.append(row[0])
+            tombstones: list[str] = []
             if not more and not cursor.complete:
-                removed += await self._tombstones(conn, layout, cursor.since, upto)
-            files = await self._files(conn, layout, changed_ids, cursor.since)
+                tombstones = await self._tombstones(conn, layout, cursor.since, upto)
+            files: dict[str, str] = {}
+            if layout.is_file:
+                changed = [r[0] for r in rows if r[width + 1] and not (
+                    cursor.complete and (r[width] <= cursor.since or r[width] > upto))]  # fmt: skip
+                files = await self._files(conn, layout, changed, cursor.since)
         if more:
             next_cursor = Cursor(key, cursor.since, upto, rows[-1][0], cursor.complete)
         else:
             next_cursor = Cursor(key, upto)
         span_end = rows[-1][0] if more else None
-        # `DownloadPage` as JSON (its fields in order), encoded without building the model
-        return orjson.dumps(
-            {"entity": qname, "columns": columns, "rows": out_rows, "removed": removed,
-             "kept": kept, "complete": cursor.complete, "after": cursor.after or None,
-             "through": span_end, "files": files, "cursor": next_cursor.encode(), "more": more}
-        )  # fmt: skip
+        with gc_paused():  # thousands of acyclic lists, freed before it ends
+            if generated:
+                build = self._page_rows(layout, readers, width, access, flags)
+                out_rows, removed, kept = build(rows, cursor.since, upto, cursor.complete, refsets)
+            else:
+                out_rows, removed, kept = self._decoded_rows(
+                    store, access, qname, readers, width, flags, rows, refsets, cursor, upto
+                )
+            removed += tombstones
+            # `DownloadPage` as JSON (its fields in order), encoded without building the model
+            body = orjson.dumps(
+                {"entity": qname, "columns": columns, "rows": out_rows, "removed": removed,
+                 "kept": kept, "complete": cursor.complete, "after": cursor.after or None,
+                 "through": span_end, "files": files, "cursor": next_cursor.encode(),
+                 "more": more}
+            )  # fmt: skip
+            del out_rows, removed, kept
+        return body
 
-    def _wire_row(self, qname: str, exact: str) -> Callable[[Sequence[Any], int], list[Any]]:
-        """`row(db_row, seq)` → the page row of an object of `exact` whose user reads all its
-        members (what `_row` gives after decoding, without the member dict): generated per
-        entity, converting each stored value straight to its wire form."""
-        found = self._wire_rows.get((qname, exact))
+    def _page_rows(
+        self,
+        layout: EntityLayout,
+        readers: list[tuple[str, str, str, str]],
+        width: int,
+        access: UserAccess,
+        flags: list[tuple[str, Rule, str]],
+    ) -> PageRows:
+        """The generated page builder of an entity family (per user roles when some of their
+        rules read only some members)."""
+        key = (layout.qname, access.roles if flags else None)
+        found = self._pages.get(key)
         if found is not None:
             return found
-        schema = self.db.schema
-        layout = schema.layout(qname)
-        own = dict(schema.layout(exact).slots())
+        readable: Readable | None = None
+        if flags:
+            pairs = [(e, r) for e, r, _f in flags]
+
+            def readable(exact: str, hits: tuple[Any, ...]) -> frozenset[str] | None:
+                covering = [r for (e, r), hit in zip(pairs, hits, strict=True)
+                            if hit and e == exact]  # fmt: skip
+                return access.readable(exact, covering)
+
         native = self.db.dialect == "postgresql"
-        namespace: dict[str, Any] = {"EXACT": exact}
-        parts = ["r[0]", "EXACT", "seq"]
-        for n, (_column, member, owner, kind) in enumerate(self._layout_columns(layout)[1]):
-            column = own.get(member)
-            if column is None or not self.names.is_a(exact, owner):
-                parts.append("None")
+        maker = RowMaker(self.db.schema, self.names, layout, readers, native)
+        found = self._pages[key] = page_rows(maker, width, len(flags), readable)
+        return found
+
+    def _decoded_rows(
+        self,
+        store: ServerStore,
+        access: UserAccess,
+        qname: str,
+        readers: list[tuple[str, str, str, str]],
+        width: int,
+        flags: list[tuple[str, Rule, str]],
+        rows: Sequence[Sequence[Any]],
+        refsets: RefSets | None,
+        cursor: Cursor,
+        upto: int,
+    ) -> tuple[list[list[Any]], list[str], list[str]]:
+        """What `_page_rows` gives, by decoding each row (the general reference)."""
+        out_rows: list[list[Any]] = []
+        removed: list[str] = []
+        kept: list[str] = []
+        for row in rows:
+            seq, shown = row[width], row[width + 1]
+            if not shown:
+                if not cursor.complete:
+                    removed.append(row[0])
                 continue
-            index = layout.table.position(column.name)
-            convert = wire_converter(kind, column.enum, native)
-            if convert is None:
-                parts.append(f"r[{index}]")
-            else:
-                namespace[f"c{n}"] = convert
-                parts.append(f"(None if (x := r[{index}]) is None else c{n}(x))")
-        source = f"def row(r, seq):\n    return [{', '.join(parts)}]\n"
-        exec(compile(source, f"<nanoflow.download {exact}>", "exec"), namespace)
-        made: Callable[[Sequence[Any], int], list[Any]] = namespace["row"]
-        self._wire_rows[(qname, exact)] = made
-        return made
+            if cursor.complete and (seq <= cursor.since or seq > upto):
+                kept.append(row[0])
+                continue
+            exact = row[1] or qname
+            values = store.decoder(exact)(row[:width])
+            values.update((refsets or {}).get(row[0], {}))
+            readable = None
+            if flags:
+                hits = row[width + 2 :]
+                covering = [r for (e, r, _f), hit in zip(flags, hits, strict=True)
+                            if hit and e == exact]  # fmt: skip
+                readable = access.readable(exact, covering)
+            out_rows.append(self._row(row[0], exact, seq, values, readers, readable))
+        return out_rows, removed, kept
 
     def _layout_columns(
         self, layout: EntityLayout
@@ -391,7 +430,3 @@ class Downloads:
 def _masked(access: UserAccess, entity: str) -> bool:
     """Whether some of the user's rules of the entity read only some members."""
     return any(r.read is not None for r in access.of(entity))
-
-
-def _has_refsets(store: ServerStore, layout: EntityLayout) -> bool:
-    return any(store.schema.layout(e).refsets for e in layout.family)

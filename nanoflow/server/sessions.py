@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
 from nanoflow.protocol import LoginAnswer, LoginRequest, SessionAnswer
 from nanoflow.server.auth import (
@@ -124,18 +124,11 @@ class Sessions:
             raise Unauthenticated(
                 "token_expired" if error.expired else "invalid_token", str(error)
             ) from None
-        devices = self.db.tables.devices
         async with self.db.read() as conn:
-            user = await self.users.get(conn, claims.user_id)
-            device = (
-                await conn.execute(
-                    select(devices.c.id).where(
-                        devices.c.id == claims.device_id, devices.c.user_id == claims.user_id
-                    )
-                )
-            ).first()
-        if user is None or device is None:
+            found = await self.users.get_with_device(conn, claims.user_id, claims.device_id)
+        if found is None or not found[1]:
             raise Unauthenticated("token_revoked", "the token's user or device no longer exists")
+        user = found[0]
         if user.generation != claims.generation:
             raise Unauthenticated(
                 "token_revoked", "the token was revoked (the password changed); log in again"

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -111,6 +111,7 @@ class Users:
         self.entity_table: Table = db.tables.object_table(USER_ENTITY)
         self.name_column = layout.attributes["Name"].name
         self.active_column = layout.attributes["Active"].name
+        self._with_device: Any = None
 
     def _select(self) -> Any:
         users, objects = self.db.tables.users, self.entity_table
@@ -191,6 +192,29 @@ class Users:
         query = self._select().where(self.db.tables.users.c.id == user_id)
         row = (await conn.execute(query)).first()
         return None if row is None else self._user(row)
+
+    async def get_with_device(
+        self, conn: AsyncConnection, user_id: str, device_id: str
+    ) -> tuple[User, bool] | None:
+        """A user by id, and whether it has this device (one query: every request asks)."""
+        if self._with_device is None:
+            devices = self.db.tables.devices
+            has_device = (
+                select(devices.c.id)
+                .where(
+                    devices.c.id == bindparam("device_id"),
+                    devices.c.user_id == bindparam("user_id"),
+                )
+                .exists()
+            )
+            self._with_device = (
+                self._select()
+                .add_columns(has_device)
+                .where(self.db.tables.users.c.id == bindparam("user_id"))
+            )
+        params = {"user_id": user_id, "device_id": device_id}
+        row = (await conn.execute(self._with_device, params)).first()
+        return None if row is None else (self._user(row), bool(row[7]))
 
     async def list(self) -> list[User]:
         async with self.db.read() as conn:

@@ -47,23 +47,46 @@ def wire_decimal(text: str) -> str:
 
 
 _DAYS: dict[int, str] = {}
+_CLOCKS: dict[int, str] = {}
+_MILLIS = tuple(f".{n:03d}Z" for n in range(1000))
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+def day_text(days: int) -> str:
+    """`2025-03-01`, the date `days` after 1970-01-01 (kept for the next time)."""
+    if len(_DAYS) > 100_000:
+        _DAYS.clear()
+    text = _DAYS[days] = date.fromordinal(_EPOCH_DAY + days).isoformat()
+    return text
+
+
+def clock_text(second: int) -> str:
+    """`T09:00:00`, the time of the `second`-th second of a day (kept: at most 86,400)."""
+    minutes, sec = divmod(second, 60)
+    text = _CLOCKS[second] = f"T{minutes // 60:02d}:{minutes % 60:02d}:{sec:02d}"
+    return text
+
+
+DATETIME_SOURCE = (
+    "(DAYS.get(d := {0} // 86400000) or DAY(d)) + "
+    "(CLOCKS.get(s := {0} // 1000 % 86400) or CLOCK(s)) + MILLIS[{0} % 1000]"
+)
+"""`wire_datetime` as an expression over a name of the stored value, for generated code
+(with `DATETIME_NAMES`)."""
+DATETIME_NAMES = {
+    "DAYS": _DAYS, "DAY": day_text, "CLOCKS": _CLOCKS, "CLOCK": clock_text, "MILLIS": _MILLIS,
+}  # fmt: skip
 
 
 def wire_datetime(ms: int) -> str:
     """Stored epoch milliseconds as the protocol's date-time text, as
-    `to_wire(decode_datetime(ms))` gives it (`2025-03-01T09:00:00.000Z`), with the date part
-    of each day formatted once."""
-    days, rest = divmod(ms, 86_400_000)
-    day = _DAYS.get(days)
-    if day is None:
-        if len(_DAYS) > 100_000:
-            _DAYS.clear()
-        day = _DAYS[days] = date.fromordinal(_EPOCH_DAY + days).isoformat()
-    seconds, millis = divmod(rest, 1000)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
-    return f"{day}T{hour:02d}:{minute:02d}:{second:02d}.{millis:03d}Z"
+    `to_wire(decode_datetime(ms))` gives it (`2025-03-01T09:00:00.000Z`): the date of each
+    day and the time of each second of a day are formatted once."""
+    return (
+        (_DAYS.get(d := ms // 86_400_000) or day_text(d))
+        + (_CLOCKS.get(s := ms // 1000 % 86_400) or clock_text(s))
+        + _MILLIS[ms % 1000]
+    )
 
 
 AttributeReader = Callable[[Any], dict[str, Any]]
@@ -86,9 +109,7 @@ def attribute_items(
     return items
 
 
-def attribute_reader(
-    layout: Any, members: list[tuple[str, Any]], native: bool
-) -> AttributeReader:
+def attribute_reader(layout: Any, members: list[tuple[str, Any]], native: bool) -> AttributeReader:
     """`read(row)` → {member: wire value} for these (member, column) pairs of an entity, from
     a row selected with its table's `select_list` (generated: one dict display)."""
     namespace: dict[str, Any] = {}

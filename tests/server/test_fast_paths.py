@@ -294,9 +294,10 @@ async def test_generated_download_rows_equal_decoded_ones(
 ) -> None:
     ids = _ids()
     fast = await _apply(app, target, ids)
-    monkeypatch.setattr(downloads, "_has_refsets", lambda store, layout: True)
+    monkeypatch.setattr(downloads.Downloads, "generated", False)
     decoded = await _apply(app, second, ids)
     assert fast["pages"]["Fast.Base"]["rows"]  # Base, Special: generated rows
+    assert fast["pages"]["Fast.Bag"]["rows"]  # a reference set
     assert fast["pages"] == decoded["pages"]
 
 
