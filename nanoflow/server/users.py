@@ -214,7 +214,7 @@ class Users:
             )
         params = {"user_id": user_id, "device_id": device_id}
         row = (await conn.execute(self._with_device, params)).first()
-        return None if row is None else (self._user(row), bool(row[7]))
+        return None if row is None else (self._user(row), bool(row[-1]))
 
     async def list(self) -> list[User]:
         async with self.db.read() as conn:

@@ -100,6 +100,14 @@ def attribute_items(
     items = []
     for member, column in members:
         index = layout.table.position(column.name)
+        if column.kind == "DateTime":  # `wire_datetime`, inlined
+            namespace.update(DATETIME_NAMES)
+            expression = DATETIME_SOURCE.format("x")
+            items.append(f"{member!r}: (None if (x := r[{index}]) is None else {expression})")
+            continue
+        if column.kind == "Boolean":
+            items.append(f"{member!r}: (None if (x := r[{index}]) is None else x == 1)")
+            continue
         convert = wire_converter(column.kind, column.enum, native)
         if convert is None:
             items.append(f"{member!r}: r[{index}]")

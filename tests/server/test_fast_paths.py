@@ -318,3 +318,33 @@ def test_stored_date_times_become_wire_text_as_decoded(ms: int) -> None:
 def test_stored_decimals_become_wire_text_as_decoded(value: Decimal) -> None:
     stored = codec.encode_decimal_strict(value)
     assert wire_values.wire_decimal(stored) == to_wire("Decimal", codec.decode_decimal(stored))
+
+
+@given(
+    st.one_of(st.none(), st.integers(min_value=-62135596800000, max_value=253402300799999)),
+    st.one_of(st.none(), st.booleans()),
+    st.one_of(st.none(), st.decimals(min_value=-10**6, max_value=10**6, places=8)),
+)
+def test_generated_state_attributes_are_the_decoded_values_on_the_wire(
+    app: App, ms: int | None, flag: bool | None, amount: Decimal | None
+) -> None:
+    """The states' generated readers (`wire_values.attribute_reader`, date-times and Booleans
+    inlined) against decoding each stored value and `to_wire`."""
+    from nanoflow.server.database import server_schema
+
+    layout = server_schema(app).layout("Fast.Base")
+    members = [(m, layout.attributes[m]) for m in ("Stamp", "Active", "Amount")]
+    row: list[Any] = [None] * (len(layout.table.columns) + 2)
+    stored = {
+        "Stamp": ms,
+        "Active": None if flag is None else int(flag),
+        "Amount": None if amount is None else codec.encode_decimal_strict(amount),
+    }
+    for member, column in members:
+        row[layout.table.position(column.name)] = stored[member]
+    read = wire_values.attribute_reader(layout, members, native=False)
+    expected = {
+        m: None if stored[m] is None else to_wire(c.kind, codec.decoder(c.kind, None)(stored[m]))
+        for m, c in members
+    }
+    assert read(row) == expected
