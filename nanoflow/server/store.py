@@ -31,6 +31,7 @@ from nanoflow.runtime.store.rows import Builder, Decoder, make_builder, make_dec
 from nanoflow.runtime.store.schema import EntityLayout, Schema, TableLayout
 from nanoflow.runtime.values import MendixError
 from nanoflow.server.contents import Contents
+from nanoflow.server.limits import NUL
 
 if TYPE_CHECKING:
     from nanoflow.server.database import ServerDatabase
@@ -73,7 +74,9 @@ class ServerCodecs:
         key = (layout.qname, lenient)
         found = self._builders.get(key)
         if found is None:
-            found = make_builder(layout, self.enums, lenient=lenient, native=self.native)
+            found = make_builder(
+                layout, self.enums, lenient=lenient, native=self.native, no_nul=NUL
+            )
             self._builders[key] = found
         return found
 

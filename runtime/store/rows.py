@@ -120,11 +120,13 @@ def make_builder(
     enums: dict[str, frozenset[str]],
     lenient: bool = False,
     native: bool = False,
+    no_nul: str | None = None,
 ) -> Builder:
     """`build(id, values, last)` → the row for `upsert_sql` (`last`: the changed members'
     JSON) or `sync.server_upsert_sql` (`last`: the server version); members the entity lacks
     are NULL. Validates every attribute (`required`, length, range, type; `lenient`: types
-    only, for objects from the server) and raises `MendixError` naming entity and member."""
+    only, for objects from the server) and raises `MendixError` naming entity and member.
+    `no_nul`: texts may not hold U+0000, and this says why (the sync server's stores)."""
     namespace: dict[str, Any] = {
         "EV": EnumValue,
         "BLOB": (bytes, bytearray, memoryview),
@@ -139,7 +141,7 @@ def make_builder(
             continue
         parts.append(f"x{n}")
         lines.append(f"    x{n} = g({member!r})")
-        lines += column_lines(layout, n, column, member, enums, namespace, lenient, native)
+        lines += column_lines(layout, n, column, member, enums, namespace, lenient, native, no_nul)
     parts.append("c")
     lines.append(f"    return ({', '.join(parts)},)")
     return cast(Builder, _compile("\n".join(lines) + "\n", namespace, "build"))
@@ -154,10 +156,11 @@ def column_lines(
     namespace: dict[str, Any],
     lenient: bool = False,
     native: bool = False,
+    no_nul: str | None = None,
 ) -> list[str]:
     """The lines of a builder that validate and encode `x{n}`, the value of `member` in the
     n-th column of the entity's table, in place (what `make_builder` generates per column;
-    names they use go into `namespace`)."""
+    names they use go into `namespace`; `no_nul` as `make_builder` has it)."""
     x = f"x{n}"
     where = f"{layout.qname}: {member}"
     if column.kind == "Ref":
@@ -168,7 +171,18 @@ def column_lines(
     attr = layout.info.attributes[member]
     keys = frozenset(enums[column.enum]) if column.enum is not None else None
     namespace[f"f{n}"] = _failing(codec.attribute_check(layout.qname, attr, keys), where)
-    return _attribute_lines(x, n, column, attr, keys, namespace, lenient, native)
+    lines = _attribute_lines(x, n, column, attr, keys, namespace, lenient, native)
+    if no_nul is not None and column.kind in codec.STRING_KINDS:
+        namespace[f"z{n}"] = _nul_refused(f"{where} cannot hold {no_nul}")
+        lines.append(f"    if {x} is not None and '\\x00' in {x}:\n        z{n}()")
+    return lines
+
+
+def _nul_refused(message: str) -> Callable[[], None]:
+    def refuse() -> None:
+        raise MendixError(message)
+
+    return refuse
 
 
 def make_decoder(layout: EntityLayout, native: bool = False) -> Decoder:
