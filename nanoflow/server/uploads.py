@@ -179,6 +179,8 @@ class Uploads:
                 outcome = await self._one(session, store, access, user, item)
                 outcomes.append(outcome.model_dump(mode="json"))
             outcomes += await self._run(run_kind, session, store, access, user, run)
+            if any(self._may_touch_others(item) for item in decoded):
+                await self._final_states(store, access, decoded, outcomes)
             # the answer is `UploadAnswer` as JSON, encoded without building its models
             encoded = orjson.dumps(
                 {"device_id": request.device_id, "sequence": request.sequence,
@@ -195,6 +197,40 @@ class Uploads:
         if faults.ACTIVE:
             faults.fault("server.upload.after_commit")
         return encoded
+
+    def _may_touch_others(self, item: Decoded) -> bool:
+        """Whether applying the change may change what other objects of the upload look like
+        to the user: a change or a delete (a cleared reference, a rule that follows an
+        association), or an object whose commit runs event handlers."""
+        if item.change.kind != "new":
+            return True
+        info = self.names.entities.get(item.change.entity)
+        return info is not None and info.qname in self._handled
+
+    async def _final_states(
+        self,
+        store: ServerStore,
+        access: UserAccess,
+        decoded: list[Decoded],
+        outcomes: list[dict[str, Any]],
+    ) -> None:
+        """Give each outcome the object's state as the whole upload leaves it (a later change
+        may have moved an earlier object out of the user's reach, or a handler changed it);
+        a refused new object keeps no state (its id may be another object's)."""
+        by_entity: dict[str, list[str]] = {}
+        for item, outcome in zip(decoded, outcomes, strict=True):
+            info = self.names.entities.get(item.change.entity)
+            if info is None or info.qname not in store.schema.entities:
+                continue
+            if item.change.kind == "new" and outcome["status"] != "applied":
+                continue
+            by_entity.setdefault(info.qname, []).append(item.change.id)
+        states: dict[str, dict[str, Any]] = {}
+        for entity, ids in by_entity.items():
+            states.update(await state_dicts(store, access, entity, ids))
+        for item, outcome in zip(decoded, outcomes, strict=True):
+            if item.change.kind != "new" or outcome["status"] == "applied":
+                outcome["state"] = states.get(item.change.id)
 
     # ---- decoding ----------------------------------------------------------------------------
 
