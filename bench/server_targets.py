@@ -150,6 +150,18 @@ class Served:
         self.device_id = ""
         self.sequence = 0
 
+    def upload_body(self, objects: list[dict[str, Any]]) -> bytes:
+        """The device's next upload of these objects (a new sequence number)."""
+        self.sequence += 1
+        request = {"device_id": self.device_id, "sequence": self.sequence, "objects": objects}
+        return orjson.dumps(request)
+
+    async def upload(self, body: bytes) -> bytes:
+        """POST /upload; the answer."""
+        status, data = await asgi(self.api, "POST", "/api/v1/upload", body=body, token=self.token)
+        assert status == 200, data[:500]
+        return data
+
     async def login(self) -> None:
         await Users(self.db).add("bench", PASSWORD, ["Bench.User"])
         status, body = await asgi(
@@ -222,6 +234,27 @@ async def _timed(fn: Callable[[], Awaitable[Any]]) -> Timing:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+async def _against(
+    served: Served, body: bytes, n: int, direct: Callable[[], Awaitable[Any]]
+) -> tuple[Timing, Timing]:
+    """One timed upload of `body` through the endpoint and one timed run of the floor's job
+    (`direct`); then, untimed, every one of the `n` objects must have been applied."""
+    answer: list[bytes] = []
+
+    async def upload() -> None:
+        answer.append(await served.upload(body))
+
+    took, floor_took = await _timed(upload), await _timed(direct)
+    outcomes = orjson.loads(answer[0])["outcomes"]
+    applied = sum(1 for o in outcomes if o["status"] == "applied")
+    assert applied == n, [o for o in outcomes if o["status"] != "applied"][:3]
+    return took, floor_took
+
+
+def _new_objects(items: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [{"id": i, "entity": ENTITY, "kind": "new", "attributes": w} for i, w in items]
+
+
 def _best(timings: list[Timing]) -> Timing:
     """The fastest run by wall time, and the least CPU time of any run."""
     return min(t[0] for t in timings), min(t[1] for t in timings)
@@ -245,26 +278,7 @@ async def _upload(kind: str, runs: int, n: int) -> tuple[Timing, Timing]:
             floors: list[Timing] = []
             for run in range(runs + 1):  # the first is a warm-up
                 items = [(str(uuid.uuid4()), _wire_item(run * n + i)) for i in range(n)]
-                served.sequence += 1
-                body = orjson.dumps(
-                    {
-                        "device_id": served.device_id,
-                        "sequence": served.sequence,
-                        "objects": [
-                            {"id": i, "entity": ENTITY, "kind": "new", "attributes": w}
-                            for i, w in items
-                        ],
-                    }
-                )
-                answer: list[bytes] = []
-
-                async def upload(body: bytes = body, answer: list[bytes] = answer) -> None:
-                    status, data = await asgi(
-                        served.api, "POST", "/api/v1/upload", body=body, token=served.token
-                    )
-                    assert status == 200, data[:500]
-                    answer.append(data)
-
+                body = served.upload_body(_new_objects(items))
                 async with floor_db.write() as conn:
                     seq = await floor_db.next_sequence(conn)
                 rows = _stored_rows(floor_db, items, seq)
@@ -273,36 +287,44 @@ async def _upload(kind: str, runs: int, n: int) -> tuple[Timing, Timing]:
                     async with floor_db.write() as conn:
                         await conn.execute(insert(table), rows)
 
-                took, floor_took = await _timed(upload), await _timed(direct)
-                outcomes = orjson.loads(answer[0])["outcomes"]
-                applied = sum(1 for o in outcomes if o["status"] == "applied")
-                assert applied == n, [o for o in outcomes if o["status"] != "applied"][:3]
+                took, floor_took = await _against(served, body, n, direct)
                 if run:
                     ours.append(took)
                     floors.append(floor_took)
     return _best(ours), _best(floors)
 
 
-def target_upload(ctx: Context) -> list[Result]:
+def _upload_rows(
+    ctx: Context,
+    what: str,
+    floor_job: str,
+    measure: Callable[[str, int, int], Awaitable[tuple[Timing, Timing]]],
+    target: float | None,
+) -> list[Result]:
+    """One row per database: an upload of `what` against the floor's `floor_job`."""
     n = UPLOAD_OBJECTS // (5 if ctx.quick else 1)
     rows = []
     for kind in ("sqlite", "postgresql"):
-        name = f"upload: apply {n:,} new objects ({kind}) / SQLAlchemy insert"
+        name = f"upload: apply {n:,} {what} ({kind}) / SQLAlchemy {floor_job}"
         if kind == "postgresql" and _pg_url() is None:
             rows.append(Result(name, None, skipped="no NANOFLOW_BENCH_PG_URL/NANOFLOW_TEST_PG_URL"))
             continue
-        (ours, ours_cpu), (floor, floor_cpu) = asyncio.run(_upload(kind, ctx.runs, n))
+        (ours, ours_cpu), (floor, floor_cpu) = asyncio.run(measure(kind, ctx.runs, n))
         rows.append(
             Result(
                 name,
                 ours / floor,
-                UPLOAD_TARGET,
+                target,
                 detail=f"POST /upload {ours:.3f} s ({n / ours:,.0f} objects/s), "
-                f"insert {floor:.3f} s; CPU {ours_cpu:.3f} s / {floor_cpu:.3f} s = "
+                f"{floor_job} {floor:.3f} s; CPU {ours_cpu:.3f} s / {floor_cpu:.3f} s = "
                 f"{ours_cpu / floor_cpu:.2f}x",
             )
         )
     return rows
+
+
+def target_upload(ctx: Context) -> list[Result]:
+    return _upload_rows(ctx, "new objects", "insert", _upload, UPLOAD_TARGET)
 
 
 async def _upload_changes(kind: str, runs: int, n: int) -> tuple[Timing, Timing]:
@@ -320,21 +342,7 @@ async def _upload_changes(kind: str, runs: int, n: int) -> tuple[Timing, Timing]
             served = Served(app, db)
             await served.login()
             items = [(str(uuid.uuid4()), _wire_item(i)) for i in range(n)]
-            served.sequence += 1
-            body = orjson.dumps(
-                {
-                    "device_id": served.device_id,
-                    "sequence": served.sequence,
-                    "objects": [
-                        {"id": i, "entity": ENTITY, "kind": "new", "attributes": w}
-                        for i, w in items
-                    ],
-                }
-            )
-            status, data = await asgi(
-                served.api, "POST", "/api/v1/upload", body=body, token=served.token
-            )
-            assert status == 200, data[:500]
+            await served.upload(served.upload_body(_new_objects(items)))
             table = floor_db.tables.object_table(ENTITY)
             async with floor_db.write() as conn:
                 seq = await floor_db.next_sequence(conn)
@@ -344,27 +352,13 @@ async def _upload_changes(kind: str, runs: int, n: int) -> tuple[Timing, Timing]
             ours: list[Timing] = []
             floors: list[Timing] = []
             for run in range(runs + 1):  # the first is a warm-up
-                served.sequence += 1
-                body = orjson.dumps(
-                    {
-                        "device_id": served.device_id,
-                        "sequence": served.sequence,
-                        "objects": [
-                            {"id": i, "entity": ENTITY, "kind": "changed",
-                             "attributes": {"Qty": run, "Note": f"note {run} {k}"}}
-                            for k, (i, _w) in enumerate(items)
-                        ],
-                    }
+                body = served.upload_body(
+                    [
+                        {"id": i, "entity": ENTITY, "kind": "changed",
+                         "attributes": {"Qty": run, "Note": f"note {run} {k}"}}
+                        for k, (i, _w) in enumerate(items)
+                    ]
                 )  # fmt: skip
-                answer: list[bytes] = []
-
-                async def upload(body: bytes = body, answer: list[bytes] = answer) -> None:
-                    status, data = await asgi(
-                        served.api, "POST", "/api/v1/upload", body=body, token=served.token
-                    )
-                    assert status == 200, data[:500]
-                    answer.append(data)
-
                 async with floor_db.write() as conn:
                     seq = await floor_db.next_sequence(conn)
                 rows = [
@@ -382,10 +376,7 @@ async def _upload_changes(kind: str, runs: int, n: int) -> tuple[Timing, Timing]
                     async with floor_db.write() as conn:
                         await conn.execute(sql, rows)
 
-                took, floor_took = await _timed(upload), await _timed(direct)
-                outcomes = orjson.loads(answer[0])["outcomes"]
-                applied = sum(1 for o in outcomes if o["status"] == "applied")
-                assert applied == n, [o for o in outcomes if o["status"] != "applied"][:3]
+                took, floor_took = await _against(served, body, n, direct)
                 if run:
                     ours.append(took)
                     floors.append(floor_took)
@@ -393,24 +384,7 @@ async def _upload_changes(kind: str, runs: int, n: int) -> tuple[Timing, Timing]
 
 
 def target_upload_changes(ctx: Context) -> list[Result]:
-    n = UPLOAD_OBJECTS // (5 if ctx.quick else 1)
-    rows = []
-    for kind in ("sqlite", "postgresql"):
-        name = f"upload: apply {n:,} changed objects ({kind}) / SQLAlchemy update"
-        if kind == "postgresql" and _pg_url() is None:
-            rows.append(Result(name, None, skipped="no NANOFLOW_BENCH_PG_URL/NANOFLOW_TEST_PG_URL"))
-            continue
-        (ours, ours_cpu), (floor, floor_cpu) = asyncio.run(_upload_changes(kind, ctx.runs, n))
-        rows.append(
-            Result(
-                name,
-                ours / floor,
-                detail=f"POST /upload {ours:.3f} s ({n / ours:,.0f} objects/s), "
-                f"update {floor:.3f} s; CPU {ours_cpu:.3f} s / {floor_cpu:.3f} s = "
-                f"{ours_cpu / floor_cpu:.2f}x",
-            )
-        )
-    return rows
+    return _upload_rows(ctx, "changed objects", "update", _upload_changes, None)
 
 
 # ---- download_100k ---------------------------------------------------------------------------

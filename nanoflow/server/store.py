@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import text, update
@@ -162,10 +162,6 @@ def codecs_of(db: ServerDatabase) -> ServerCodecs:
     if found is None:
         found = _codecs[db] = ServerCodecs(db)
     return found
-
-
-Inserting = Callable[[str, list[tuple[Any, ...]]], None]
-"""Called with an entity and the rows of its new objects once they are written."""
 
 
 class WriteGuard(Protocol):
@@ -316,7 +312,7 @@ class ServerStore:
 
     async def insert_new(self, entity: str, rows: list[tuple[Any, ...]]) -> None:
         """Insert rows of new objects of `entity` made and checked by the caller (laid out as
-        `write` reports them to `inserting`). A unique value already taken raises
+        `write` reports them in `inserted`). A unique value already taken raises
         `IntegrityError` (in a savepoint, so the transaction stays usable)."""
         sql = self.codecs.insert_driver_sql(
             self.schema.layout(entity), self.conn.dialect.paramstyle
@@ -333,14 +329,14 @@ class ServerStore:
         self,
         unit: WriteUnit,
         existing: set[str] | None = None,
-        inserting: Inserting | None = None,
+        inserted: dict[str, list[tuple[Any, ...]]] | None = None,
     ) -> None:
         """Write a unit: new objects whole, existing ones (`existing`, or looked up) only in
         their changed members; reference sets replaced as the unit says. New objects get their
         AutoNumbers, written into their value dicts in the unit (which are the session's
         objects' own). A unique value already taken raises `MendixError` and writes nothing.
-        `inserting(entity, rows)` gets the rows of each entity's new objects once written (laid
-        out as `TableLayout.select_list` selects them, then `_seq`)."""
+        `inserted` receives, by entity, the rows of the new objects as written (laid out as
+        `TableLayout.select_list` selects them, then `_seq`)."""
         if not unit.entities:
             return
         ids = [i for w in unit.entities.values() for i, _v, _c in w.objects]
@@ -354,11 +350,11 @@ class ServerStore:
             await self.guard.check_write(unit, existing)
         seq = await self.sequence()
         if self.codecs.guarded.isdisjoint(unit.entities):
-            await self._write(unit, existing, seq, inserting)
+            await self._write(unit, existing, seq, inserted)
             return
         try:
             async with self.conn.begin_nested():
-                await self._write(unit, existing, seq, inserting)
+                await self._write(unit, existing, seq, inserted)
         except IntegrityError as error:
             raise self._unique_error(error, unit) from None
 
@@ -408,11 +404,11 @@ class ServerStore:
         unit: WriteUnit,
         existing: set[str],
         seq: int,
-        inserting: Inserting | None,
+        inserted: dict[str, list[tuple[Any, ...]]] | None,
     ) -> None:
         numbered: list[tuple[dict[str, Any], str, Any]] = []
         try:
-            await self._write_rows(unit, existing, seq, numbered, inserting)
+            await self._write_rows(unit, existing, seq, numbered, inserted)
         except BaseException:
             for values, attribute, value in numbered:
                 values[attribute] = value
@@ -424,7 +420,7 @@ class ServerStore:
         existing: set[str],
         seq: int,
         numbered: list[tuple[dict[str, Any], str, Any]],
-        inserting: Inserting | None,
+        inserted: dict[str, list[tuple[Any, ...]]] | None,
     ) -> None:
         codecs = self.codecs
         for entity, writes in unit.entities.items():
@@ -457,8 +453,8 @@ class ServerStore:
                 paramstyle = self.conn.dialect.paramstyle
                 sql = codecs.insert_driver_sql(layout, paramstyle)
                 await self.conn.exec_driver_sql(sql, inserts)
-                if inserting is not None:
-                    inserting(entity, inserts)
+                if inserted is not None:
+                    inserted.setdefault(entity, []).extend(inserts)
             for association, owner, targets in writes.links:
                 table = self.schema.refset(association).sql
                 await self.conn.execute(

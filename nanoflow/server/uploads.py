@@ -100,6 +100,18 @@ class Decoded:
         return {*self.values, *self.added, *self.removed}
 
 
+@dataclass(slots=True)
+class _Upload:
+    """One upload being applied: its session, store and user, and whether the answer's states
+    are read once the whole upload is applied (`final`; the runs then make none)."""
+
+    session: ServerSession
+    store: ServerStore
+    access: UserAccess
+    user: User
+    final: bool
+
+
 def payload_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
@@ -162,6 +174,8 @@ class Uploads:
             decoded = [
                 makers.decode(n, c) or self._decode(n, c) for n, c in enumerate(request.objects)
             ]
+            final = any(self._may_touch_others(item) for item in decoded)
+            upload = _Upload(session, store, access, user, final)
             outcomes: list[dict[str, Any]] = []
             run: list[Decoded] = []
             run_kind: str | None = None
@@ -171,15 +185,14 @@ class Uploads:
                 if kind is not None and kind == run_kind:
                     run.append(item)
                     continue
-                outcomes += await self._run(run_kind, session, store, access, user, run)
+                outcomes += await self._run(run_kind, upload, run)
                 run, run_kind = [], kind
                 if kind is not None:
                     run.append(item)
                     continue
-                outcome = await self._one(session, store, access, user, item)
-                outcomes.append(outcome.model_dump(mode="json"))
-            outcomes += await self._run(run_kind, session, store, access, user, run)
-            if any(self._may_touch_others(item) for item in decoded):
+                outcomes.append(await self._one_dumped(upload, item))
+            outcomes += await self._run(run_kind, upload, run)
+            if final:
                 await self._final_states(store, access, decoded, outcomes)
             # the answer is `UploadAnswer` as JSON, encoded without building its models
             encoded = orjson.dumps(
@@ -312,35 +325,23 @@ class Uploads:
         return "new" if writable is None or item.members <= writable else None
 
     async def _run(
-        self,
-        kind: str | None,
-        session: ServerSession,
-        store: ServerStore,
-        access: UserAccess,
-        user: User,
-        items: list[Decoded],
+        self, kind: str | None, upload: _Upload, items: list[Decoded]
     ) -> list[dict[str, Any]]:
         """Apply a run of changes of one kind (`_batchable`)."""
         if not items:
             return []
         if kind == "changed":
-            return await self._change_run(session, store, access, user, items)
-        return await self._batch(session, store, access, user, items)
+            return await self._change_run(upload, items)
+        return await self._batch(upload, items)
 
-    async def _change_run(
-        self,
-        session: ServerSession,
-        store: ServerStore,
-        access: UserAccess,
-        user: User,
-        items: list[Decoded],
-    ) -> list[dict[str, Any]]:
+    async def _change_run(self, upload: _Upload, items: list[Decoded]) -> list[dict[str, Any]]:
         """Apply consecutive changes of existing objects with the effect of applying them one
         by one: the objects are read with the rules that cover them in one query per entity; a
         change of an object that is gone, not covered, of another entity than sent, changed
         twice in the run, or that writes a member its covering rules do not let it write or
         points to an object the server does not have goes through `_one` in its place (which
         refuses it with its reason), between the writes of the changes around it."""
+        store, access = upload.store, upload.access
         outcomes: list[dict[str, Any]] = []
         current, others, present = await self._current(store, access, items)
         seen: set[str] = set()
@@ -355,17 +356,16 @@ class Uploads:
                 or (found[2] is not None and not item.members <= found[2])
                 or (item.targets and any(t not in present for t in _targets(item)))
             ):
-                outcomes += await self._update_many(session, store, access, user, accepted)
+                outcomes += await self._update_many(upload, accepted)
                 accepted = []
-                outcome = await self._one(session, store, access, user, item)
-                outcomes.append(outcome.model_dump(mode="json"))
+                outcomes.append(await self._one_dumped(upload, item))
                 seen.add(object_id)
                 if object_id in others:  # its own entity's handlers may have changed others
                     current, others, present = await self._current(store, access, items[k + 1 :])
                 continue
             accepted.append((item, found[0]))
             seen.add(object_id)
-        outcomes += await self._update_many(session, store, access, user, accepted)
+        outcomes += await self._update_many(upload, accepted)
         return outcomes
 
     async def _current(
@@ -403,19 +403,15 @@ class Uploads:
         return current, others, present
 
     async def _update_many(
-        self,
-        session: ServerSession,
-        store: ServerStore,
-        access: UserAccess,
-        user: User,
-        items: list[tuple[Decoded, Sequence[Any]]],
+        self, upload: _Upload, items: list[tuple[Decoded, Sequence[Any]]]
     ) -> list[dict[str, Any]]:
         """Write checked changes of existing objects (with their current rows): what a commit
         of each would write (only the members whose value changes, the whole row validated),
         in one statement per entity and set of changed members. If the database or a validation
         refuses it, apply them one by one."""
         if len(items) < 2:
-            return [await self._one_dumped(session, store, access, user, i) for i, _r in items]
+            return [await self._one_dumped(upload, i) for i, _r in items]
+        store = upload.store
         codecs = store.codecs
         seq = await store.sequence()
         paramstyle = store.conn.dialect.paramstyle
@@ -441,33 +437,16 @@ class Uploads:
                 for sql, _indexes, params in updates.values():
                     await store.conn.exec_driver_sql(sql, params)
         except (MendixError, IntegrityError):
-            return [await self._one_dumped(session, store, access, user, i) for i, _r in items]
-        states: dict[str, dict[str, Any]] = {}
-        for entity, rows in written.items():
-            plan = state_plan(store, access, entity)
-            if plan is None:
-                states.update(await state_dicts(store, access, entity, [r[0] for r in rows]))
-            else:
-                states.update(plan.make(rows))
-        return [
-            {"id": i.change.id, "entity": i.change.entity, "status": "applied",
-             "reason": None, "failure_id": None, "state": states.get(i.change.id)}
-            for i, _r in items
-        ]  # fmt: skip
+            return [await self._one_dumped(upload, i) for i, _r in items]
+        return await self._applied(upload, written, [i for i, _r in items])
 
-    async def _batch(
-        self,
-        session: ServerSession,
-        store: ServerStore,
-        access: UserAccess,
-        user: User,
-        items: list[Decoded],
-    ) -> list[dict[str, Any]]:
+    async def _batch(self, upload: _Upload, items: list[Decoded]) -> list[dict[str, Any]]:
         """Apply consecutive batchable changes with the effect of applying them one by one: a
         change whose id is used or whose references do not exist (on the server or among the
         changes before it) goes through `_one` in its place, between the writes of the changes
         around it. The server is asked once per run which ids are used and which targets
         exist: nothing but the run itself changes either meanwhile."""
+        store = upload.store
         outcomes: list[dict[str, Any]] = []
         used = await store.used([i.change.id for i in items])
         wanted = sorted({t for i in items if i.targets for t in _targets(i)})
@@ -485,28 +464,21 @@ class Uploads:
                     and any(t not in present and t not in created for t in _targets(item))
                 )
             ):
-                written = await self._create_many(session, store, access, user, accepted)
+                written = await self._create_many(upload, accepted)
                 created.difference_update(o["id"] for o in written if o["status"] != "applied")
                 outcomes += written
                 accepted = []
-                outcome = await self._one(session, store, access, user, item)
-                if outcome.status == "applied":
+                outcome = await self._one_dumped(upload, item)
+                if outcome["status"] == "applied":
                     created.add(object_id)
-                outcomes.append(outcome.model_dump(mode="json"))
+                outcomes.append(outcome)
                 continue
             accepted.append(item)
             created.add(object_id)
-        outcomes += await self._create_many(session, store, access, user, accepted)
+        outcomes += await self._create_many(upload, accepted)
         return outcomes
 
-    async def _create_many(
-        self,
-        session: ServerSession,
-        store: ServerStore,
-        access: UserAccess,
-        user: User,
-        items: list[Decoded],
-    ) -> list[dict[str, Any]]:
+    async def _create_many(self, upload: _Upload, items: list[Decoded]) -> list[dict[str, Any]]:
         """Create checked new objects in one write; if the database or a validation refuses
         it, apply them one by one (each refusal then kept with its own reason). Outcomes come
         as the JSON-ready dicts `ObjectOutcome` dumps to.
@@ -515,34 +487,40 @@ class Uploads:
         same initial values, the same builders and statements), without making session
         objects: nothing else in the upload reads them."""
         if len(items) < 2:
-            return [await self._one_dumped(session, store, access, user, i) for i in items]
-        unit = WriteUnit()
-        states: dict[str, dict[str, Any]] = {}
-        read_back: dict[str, list[str]] = {}
-
-        def inserting(entity: str, rows: list[tuple[Any, ...]]) -> None:
-            """The states of new objects from their written rows, or their ids to read back."""
-            plan = state_plan(store, access, entity)
-            if plan is None:
-                read_back[entity] = [r[0] for r in rows]
-            else:
-                states.update(plan.make(rows))
-
-        made: dict[str, list[tuple[Any, ...]]] = {}
+            return [await self._one_dumped(upload, i) for i in items]
+        store = upload.store
+        made: dict[str, list[tuple[Any, ...]]] = {}  # rows made straight from the wire
         for item in items:
             if item.row is not None:
                 made.setdefault(item.row[1], []).append(item.row)
+        written: dict[str, list[tuple[Any, ...]]] = {}
+        unit = WriteUnit()
         try:
             async with store.conn.begin_nested():
-                self._queue_new(session, store, unit, [i for i in items if i.row is None])
-                await store.write(unit, set(), inserting)
+                self._queue_new(upload.session, store, unit, [i for i in items if i.row is None])
+                await store.write(unit, set(), written)
                 for entity, rows in made.items():
                     await store.insert_new(entity, rows)
-                    inserting(entity, rows)
+                    written.setdefault(entity, []).extend(rows)
         except (MendixError, IntegrityError):
-            return [await self._one_dumped(session, store, access, user, i) for i in items]
-        for entity, ids in read_back.items():
-            states.update(await state_dicts(store, access, entity, ids))
+            return [await self._one_dumped(upload, i) for i in items]
+        return await self._applied(upload, written, items)
+
+    async def _applied(
+        self, upload: _Upload, written: dict[str, list[tuple[Any, ...]]], items: list[Decoded]
+    ) -> list[dict[str, Any]]:
+        """The outcomes of changes a run wrote (`written`: their rows by entity, as
+        `ServerStore.write` reports them): applied, with the states made from the rows where
+        `StatePlan` can, read back otherwise, or none yet when the upload reads them at its end
+        (`final`)."""
+        store, access = upload.store, upload.access
+        states: dict[str, dict[str, Any]] = {}
+        for entity, rows in written.items() if not upload.final else ():
+            plan = state_plan(store, access, entity)
+            if plan is None:
+                states.update(await state_dicts(store, access, entity, [r[0] for r in rows]))
+            else:
+                states.update(plan.make(rows))
         return [
             {"id": i.change.id, "entity": i.change.entity, "status": "applied",
              "reason": None, "failure_id": None, "state": states.get(i.change.id)}
@@ -574,15 +552,9 @@ class Uploads:
                     writes.links.append((name, change.id, ids))
             writes.objects.append((change.id, values, _NOTHING))  # a new object is written whole
 
-    async def _one_dumped(
-        self,
-        session: ServerSession,
-        store: ServerStore,
-        access: UserAccess,
-        user: User,
-        item: Decoded,
-    ) -> dict[str, Any]:
-        return (await self._one(session, store, access, user, item)).model_dump(mode="json")
+    async def _one_dumped(self, upload: _Upload, item: Decoded) -> dict[str, Any]:
+        outcome = await self._one(upload.session, upload.store, upload.access, upload.user, item)
+        return outcome.model_dump(mode="json")
 
     def _row_maker(self, entity: str) -> NewRows | None:
         """The entity's row maker of new objects, if it has one (`new_rows`)."""
