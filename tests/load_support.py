@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,6 +290,3 @@ def _device_ids(path: Path, table: str) -> set[str]:
     with contextlib.closing(sqlite3.connect(path)) as conn:
         return {r[0] for r in conn.execute(f"SELECT id FROM {table}")}
 
-
-def unique_schema() -> str:
-    return f"nf_load_{uuid.uuid4().hex[:12]}"

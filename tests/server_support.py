@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,37 @@ def pg_admin_url() -> str:
             pytest.fail(f"{PG_ENV} is not set: under CI the PostgreSQL tests must run")
         pytest.skip(f"{PG_ENV} is not set")
     return url
+
+
+@contextlib.asynccontextmanager
+async def fresh_schema(prefix: str = "nf_test") -> AsyncIterator[str]:
+    """The server URL of a new PostgreSQL schema (`?schema=`), dropped afterwards; skipped
+    without NANOFLOW_TEST_PG_URL, and failing under CI or when the server does not answer."""
+    import asyncpg
+
+    url = pg_admin_url()
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        conn = await asyncpg.connect(url)
+    except (OSError, asyncpg.PostgresError) as error:
+        pytest.fail(f"PostgreSQL at {PG_ENV}={url} is unreachable: {error}")
+    try:
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
+        yield f"{url}?schema={schema}"
+    finally:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def server_url(kind: str, directory: Path, name: str = "server") -> AsyncIterator[str]:
+    """The URL of an empty server database: a SQLite file in `directory` (`kind` "sqlite"),
+    or a new PostgreSQL schema (`fresh_schema`)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / name}.sqlite"
+        return
+    async with fresh_schema() as url:
+        yield url
 
 
 def write_app(directory: Path, text: str) -> Path:

@@ -132,23 +132,13 @@ async def open_store(backend: str, app: App, tmp_path: Path) -> AsyncIterator[Ha
             await db.close()
         return
     if backend == "server-postgresql":
-        import uuid
+        from server_support import fresh_schema
 
-        import asyncpg
-        from server_support import pg_admin_url
-
-        url = pg_admin_url()
-        schema = f"nf_test_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(url)
-        try:
-            await admin.execute(f'CREATE SCHEMA "{schema}"')
-            db = await ServerDatabase.open(app, resolve(f"{url}?schema={schema}", tmp_path))
+        async with fresh_schema() as url:
+            db = await ServerDatabase.open(app, resolve(url, tmp_path))
             try:
                 yield Harness(CommittingServerStore(db), app, None)  # type: ignore[arg-type]
             finally:
                 await db.close()
-        finally:
-            await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            await admin.close()
         return
     raise ValueError(f"unknown store backend {backend}")

@@ -3,14 +3,13 @@ that ask for `pg_or_sqlite`), a `nanoflow serve` process and a proxy in front of
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from faults.proxy import Proxy
 from faults.support import Served, load_app, prepare_server, write_app
-from server_support import pg_admin_url
+from server_support import server_url
 
 from nanoflow.compiler import App
 
@@ -39,20 +38,8 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def pg_or_sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'server.sqlite'}"
-        return
-    import asyncpg
-
-    url = pg_admin_url()
-    schema = f"nf_faults_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-        yield f"{url}?schema={schema}"
-    finally:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await conn.close()
+    async with server_url(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

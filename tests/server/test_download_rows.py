@@ -20,7 +20,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server_support import pg_admin_url
+from server_support import pg_admin_url, server_url
 
 from nanoflow.compiler import App, compile_sources
 from nanoflow.protocol.sync import UploadRequest
@@ -138,30 +138,12 @@ def changes(draw: st.DrawFn, count: int) -> list[Change]:
 @asynccontextmanager
 async def _database(kind: str, work: Path) -> AsyncIterator[ServerDatabase]:
     """A new server database of the app: a SQLite file or a PostgreSQL schema."""
-    if kind == "sqlite":
-        db = await ServerDatabase.open(
-            _app(), resolve(f"sqlite:///{work / uuid.uuid4().hex}", work)
-        )
+    async with server_url(kind, work, uuid.uuid4().hex) as url:
+        db = await ServerDatabase.open(_app(), resolve(url, work))
         try:
             yield db
         finally:
             await db.close()
-        return
-    import asyncpg
-
-    url = pg_admin_url()
-    schema = f"nf_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-        db = await ServerDatabase.open(_app(), resolve(f"{url}?schema={schema}", work))
-        try:
-            yield db
-        finally:
-            await db.close()
-    finally:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await conn.close()
 
 
 class World:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from server_support import pg_admin_url
+from server_support import server_url
 from sqlalchemy import text
 from sync_support import serve
 
@@ -84,20 +84,10 @@ def app() -> App:
 @pytest.fixture
 async def second(target: DatabaseTarget, tmp_path: Path) -> AsyncIterator[DatabaseTarget]:
     """Another empty database of the same kind as `target`."""
-    if target.is_sqlite:
-        yield resolve(f"sqlite:///{tmp_path / 'second.sqlite'}", tmp_path)
-        return
-    import asyncpg
-
-    url = pg_admin_url()
-    schema = f"nf_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-        yield resolve(f"{url}?schema={schema}", tmp_path)
-    finally:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await conn.close()
+    async with server_url(
+        "sqlite" if target.is_sqlite else "postgresql", tmp_path, "second"
+    ) as url:
+        yield resolve(url, tmp_path)
 
 
 def _ids() -> dict[str, str]:
@@ -323,7 +313,7 @@ def test_stored_decimals_become_wire_text_as_decoded(value: Decimal) -> None:
 @given(
     st.one_of(st.none(), st.integers(min_value=-62135596800000, max_value=253402300799999)),
     st.one_of(st.none(), st.booleans()),
-    st.one_of(st.none(), st.decimals(min_value=-10**6, max_value=10**6, places=8)),
+    st.one_of(st.none(), st.decimals(min_value=-(10**6), max_value=10**6, places=8)),
 )
 def test_generated_state_attributes_are_the_decoded_values_on_the_wire(
     app: App, ms: int | None, flag: bool | None, amount: Decimal | None

@@ -7,27 +7,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from load_support import LOAD_APP, add_users, load_app, run_load, serve_processes, unique_schema
-from server_support import pg_admin_url, write_app
+from load_support import LOAD_APP, add_users, load_app, run_load, serve_processes
+from server_support import fresh_schema, write_app
 
 
 @pytest.fixture
 async def pg_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL schema (skipped without NANOFLOW_TEST_PG_URL, failing under CI)."""
-    import asyncpg
-
-    url = pg_admin_url()
-    schema = unique_schema()
-    try:
-        conn = await asyncpg.connect(url)
-    except (OSError, asyncpg.PostgresError) as error:
-        pytest.fail(f"PostgreSQL at NANOFLOW_TEST_PG_URL={url} is unreachable: {error}")
-    try:
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-        yield f"{url}?schema={schema}"
-    finally:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await conn.close()
+    async with fresh_schema("nf_load") as url:
+        yield url
 
 
 async def test_devices_on_two_server_processes_lose_no_change(pg_url: str, tmp_path: Path) -> None:

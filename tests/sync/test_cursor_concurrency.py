@@ -14,14 +14,13 @@ import asyncio
 import contextlib
 import random
 import sqlite3
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from server_support import pg_admin_url
+from server_support import fresh_schema
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sync_support import Device, Server, serve
@@ -55,17 +54,8 @@ def app() -> App:
 
 @pytest.fixture
 async def pg_target(tmp_path: Path) -> AsyncIterator[DatabaseTarget]:
-    import asyncpg
-
-    url = pg_admin_url()
-    schema = f"nf_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-        yield resolve(f"{url}?schema={schema}", tmp_path)
-    finally:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await conn.close()
+    async with fresh_schema() as url:
+        yield resolve(url, tmp_path)
 
 
 @contextlib.asynccontextmanager
